@@ -1,0 +1,1 @@
+"""Benchmarks: Tatoeba (and, to come, BUCC and xSIM)."""

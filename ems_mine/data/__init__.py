@@ -1,0 +1,1 @@
+"""Readers for the project's inputs: parallel pairs for training, monolingual corpora for mining."""

@@ -1,0 +1,1 @@
+"""Bitext mining: kNN search, margin scoring, candidate selection (pure NumPy), and the file stage."""

@@ -1,0 +1,1 @@
+"""Training: the EMS objectives, the loop, checkpoints."""

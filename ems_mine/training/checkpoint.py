@@ -1,0 +1,62 @@
+"""Checkpoints without pickle: tensors in safetensors, everything else in JSON.
+
+``DIR/checkpoint/`` holds ``model.safetensors`` (encoder and heads), ``optimizer.safetensors``
+(per-parameter state), ``state.json`` (step, schedule, optimizer hyper-parameters) and ``rng.safetensors``.
+A new checkpoint is written beside the old one and swapped in, so a kill never leaves a broken one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+
+
+def save_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:
+    from safetensors.torch import save_file
+
+    tmp = ckpt_dir.with_name(ckpt_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
+    opt = optimizer.state_dict()
+    tensors = {f"{pid}.{key}": val.detach().cpu().contiguous()
+               for pid, st in opt["state"].items() for key, val in st.items()}
+    save_file(tensors, tmp / "optimizer.safetensors")
+    rng = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state()
+    save_file(rng, tmp / "rng.safetensors")
+    (tmp / "state.json").write_text(json.dumps({**state, "param_groups": opt["param_groups"]}, indent=2))
+    old = ckpt_dir.with_name(ckpt_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if ckpt_dir.exists():
+        os.replace(ckpt_dir, old)
+    os.replace(tmp, ckpt_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
+    """Restore model, optimizer and RNG in place; return the saved training state."""
+    from safetensors.torch import load_file
+
+    state = json.loads((ckpt_dir / "state.json").read_text())
+    device = next(model.parameters()).device
+    model.load_state_dict(load_file(ckpt_dir / "model.safetensors", device=str(device)))
+    flat = load_file(ckpt_dir / "optimizer.safetensors", device=str(device))
+    opt_state: dict[int, dict] = {}
+    for name, val in flat.items():
+        pid, key = name.split(".", 1)
+        opt_state.setdefault(int(pid), {})[key] = val.cpu() if key == "step" else val
+    groups = state.pop("param_groups")
+    for g in groups:
+        if "betas" in g:
+            g["betas"] = tuple(g["betas"])
+    optimizer.load_state_dict({"state": opt_state, "param_groups": groups})
+    rng = load_file(ckpt_dir / "rng.safetensors")
+    torch.set_rng_state(rng["cpu"])
+    if "cuda" in rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state(rng["cuda"])
+    return state

@@ -1,0 +1,258 @@
+"""The training loop: data → tokenizer → EMS objective → checkpoints → exported model directory.
+
+Single process on CPU or one GPU; several GPUs with ``torchrun --nproc-per-node N -m ems_mine.cli train …``
+(DDP; each process takes every N-th batch; the contrastive loss gathers negatives across processes).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..bench.metrics import nn_accuracy
+from ..config import ModelConfig, TrainConfig
+from ..data.batching import epoch_batches
+from ..data.pairs import TokenizedPairs, scan_pairs, tokenize_pairs
+from ..encoder import EMSEncoder, default_device, embed_token_ids
+from ..errors import UserError
+from ..tokenizer import Tokenizer, train_tokenizer
+from .checkpoint import load_checkpoint, save_checkpoint
+from .objective import EMSObjective
+
+CALIBRATION_STEPS = 10  # steps timed to size the schedule of a --max-minutes run
+
+
+def lr_factor(step: int, schedule_steps: int, warmup_steps: int) -> float:
+    """Linear warm-up to 1, then cosine decay to 0 at ``schedule_steps``."""
+    warmup = max(1, min(warmup_steps, schedule_steps // 10))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, schedule_steps - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def retrieval_accuracy(model, pairs: TokenizedPairs, rows: np.ndarray) -> float:
+    """Mean of src→tgt and tgt→src nearest-neighbour (cosine) accuracy on ``rows``."""
+    a = embed_token_ids(model, pairs.side("src", rows), 128)
+    b = embed_token_ids(model, pairs.side("tgt", rows), 128)
+    return float(np.mean(nn_accuracy(a, b)))
+
+
+def _make_optimizer(model: torch.nn.Module, tcfg: TrainConfig) -> torch.optim.Optimizer:
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    rest = [p for p in model.parameters() if p.ndim < 2]
+    groups = [{"params": decay, "weight_decay": tcfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    if tcfg.optimizer == "amsgrad":  # the paper's: Adam with AMSGrad and coupled L2
+        return torch.optim.Adam(groups, lr=tcfg.lr, amsgrad=True)
+    return torch.optim.AdamW(groups, lr=tcfg.lr, betas=(0.9, 0.98), eps=1e-6)
+
+
+def _dist_setup() -> tuple[int, int, str | None]:
+    """(rank, world_size, device) from torchrun's environment; (0, 1, None) when not distributed."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, None
+    import torch.distributed as dist
+
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local)
+    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world, f"cuda:{local}" if torch.cuda.is_available() else "cpu"
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, tcfg: TrainConfig,
+          max_steps: int | None = None, max_minutes: float | None = None, resume: bool = False,
+          stop_after_steps: int | None = None, progress: bool = True, device: str | None = None) -> Path:
+    """Train an EMS encoder on the pairs at ``train_path``; the model directory is ``out_dir``.
+
+    ``max_steps`` fixes the schedule length (default: ``epochs`` over the data; with only
+    ``max_minutes``, the length is sized from the first steps' speed so the schedule ends in time).
+    ``stop_after_steps`` stops early (as an interruption would) with a resumable checkpoint.
+    """
+    t_start = time.monotonic()
+    out = Path(out_dir)
+    ckpt_dir, run_file = out / "checkpoint", out / "run.json"
+    if resume:
+        if not (ckpt_dir / "state.json").is_file():
+            raise UserError(f"{out}: no checkpoint to resume; run without --resume to start training")
+        run = json.loads(run_file.read_text())
+        model_cfg, tcfg = ModelConfig.from_dict(run["model"]), TrainConfig(**run["train"])
+        max_steps = max_steps or run["max_steps"]
+    elif ckpt_dir.exists() or (out / "model.safetensors").exists():
+        raise UserError(f"{out}: holds a training run already; pass --resume to continue it or choose another --out")
+
+    rank, world, dist_device = _dist_setup()
+    device = dist_device or device or default_device()
+    torch.manual_seed(tcfg.seed)
+    log = _Log(out / "train_log.jsonl", enabled=rank == 0, progress=progress)
+
+    languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
+    tok_file = out / "tokenizer.model"
+    if rank == 0 and not resume:
+        log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
+        train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
+    _barrier(world)
+    del sample
+    tokenizer = Tokenizer(tok_file, model_cfg.max_len)
+    if not resume:
+        model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
+    pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages)
+
+    rng = np.random.default_rng(tcfg.seed)
+    perm = rng.permutation(len(pairs))
+    n_val = min(tcfg.val_pairs, len(pairs) // 10)
+    val_rows, train_rows = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    lengths = pairs.lengths()
+    steps_per_epoch = len(epoch_batches(lengths, train_rows, tcfg.batch_size, tcfg.seed, 0)) // world
+    if steps_per_epoch == 0:
+        raise UserError(f"{train_path}: {len(train_rows)} training pairs is fewer than one batch of "
+                        f"{tcfg.batch_size} per process; lower --set batch_size")
+
+    objective = EMSObjective(model_cfg, tcfg).to(device)
+    optimizer = _make_optimizer(objective, tcfg)
+    state = {"step": 0, "schedule_steps": max_steps or (None if max_minutes else tcfg.epochs * steps_per_epoch)}
+    if resume:
+        state = load_checkpoint(ckpt_dir, objective, optimizer)
+        log.say(f"resumed at step {state['step']}")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        if rank == 0:
+            run_file.write_text(json.dumps({"train_path": str(train_path), "model": model_cfg.to_dict(),
+                                            "train": dataclasses.asdict(tcfg), "max_steps": max_steps}, indent=2))
+    model = objective
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.startswith("cuda") else None)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else _null_ctx()
+    deadline = t_start + max_minutes * 60 if max_minutes else math.inf
+    epoch_cache: dict[int, list[np.ndarray]] = {}
+    step0, t_loop = state["step"], time.monotonic()
+    bar = log.bar(total=state["schedule_steps"], initial=state["step"])
+    model.train()
+    try:
+        while state["schedule_steps"] is None or state["step"] < state["schedule_steps"]:
+            step = state["step"]
+            epoch, pos = divmod(step, steps_per_epoch)
+            if epoch not in epoch_cache:
+                epoch_cache = {epoch: epoch_batches(lengths, train_rows, tcfg.batch_size, tcfg.seed, epoch)}
+            rows = epoch_cache[epoch][pos * world + rank]
+            lr = tcfg.lr * lr_factor(step, state["schedule_steps"] or 10**9, tcfg.warmup_steps)
+            for g in optimizer.param_groups:
+                g["lr"] = lr
+            with amp:
+                losses = model(pairs.side("src", rows), pairs.side("tgt", rows),
+                               torch.as_tensor(pairs.src_lang[rows], dtype=torch.long, device=device),
+                               torch.as_tensor(pairs.tgt_lang[rows], dtype=torch.long, device=device))
+            optimizer.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            if tcfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(objective.parameters(), tcfg.grad_clip)
+            optimizer.step()
+            state["step"] = step = step + 1
+            rate = (step - step0) * tcfg.batch_size * world / max(1e-9, time.monotonic() - t_loop)
+            bar.update(1, **{k: v.item() for k, v in losses.items()}, pairs_s=rate)
+            if state["schedule_steps"] is None and step - step0 == CALIBRATION_STEPS:
+                per_step = (time.monotonic() - t_loop) / CALIBRATION_STEPS
+                state["schedule_steps"] = step + max(1, int(0.95 * (deadline - time.monotonic()) / per_step))
+                bar.set_total(state["schedule_steps"])
+            if step % tcfg.val_every == 0 and rank == 0 and n_val:
+                log.record(step=step, lr=lr, val_accuracy=retrieval_accuracy(objective.encoder, pairs, val_rows),
+                           **{k: v.item() for k, v in losses.items()})
+            if step % tcfg.ckpt_every == 0 and rank == 0:
+                save_checkpoint(ckpt_dir, objective, optimizer, state)
+            if time.monotonic() > deadline or (stop_after_steps is not None and step >= stop_after_steps):
+                break
+    except KeyboardInterrupt:
+        if rank == 0:
+            save_checkpoint(ckpt_dir, objective, optimizer, state)
+        raise UserError(f"interrupted at step {state['step']}; checkpoint saved in {ckpt_dir}: "
+                        "run the same command with --resume to continue") from None
+    finally:
+        bar.close()
+    if rank == 0:
+        save_checkpoint(ckpt_dir, objective, optimizer, state)
+        acc = retrieval_accuracy(objective.encoder, pairs, val_rows) if n_val else float("nan")
+        log.record(step=state["step"], val_accuracy=acc, final=True)
+        info = {"steps": state["step"], "schedule_steps": state["schedule_steps"], "pairs": len(pairs),
+                "val_pairs": int(n_val), "val_accuracy": acc, "minutes": (time.monotonic() - t_start) / 60,
+                "device": device, "world_size": world, "train": dataclasses.asdict(tcfg)}
+        encoder = EMSEncoder(objective.encoder, tokenizer)
+        encoder.save_pretrained(out, card=_training_card(model_cfg, info, train_path))
+        (out / "training.json").write_text(json.dumps(info, indent=2))
+        log.say(f"step {state['step']}: held-out retrieval accuracy {acc:.3f}; model written to {out}")
+    _barrier(world)
+    return out
+
+
+class _null_ctx:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _Log:
+    """Progress bar on stderr and a JSON-lines log of validation results."""
+
+    def __init__(self, path: Path, enabled: bool, progress: bool):
+        self.path, self.enabled, self.progress = path, enabled, progress and enabled
+
+    def say(self, msg: str) -> None:
+        if self.enabled:
+            from tqdm.auto import tqdm
+
+            tqdm.write(msg)
+
+    def record(self, **fields) -> None:
+        if self.enabled:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a") as f:
+                f.write(json.dumps(fields) + "\n")
+            if "val_accuracy" in fields:
+                self.say(f"step {fields['step']}: held-out retrieval accuracy {fields['val_accuracy']:.3f}")
+
+    def bar(self, total: int | None, initial: int) -> "_Bar":
+        return _Bar(total, initial, self.progress)
+
+
+class _Bar:
+    def __init__(self, total: int | None, initial: int, enabled: bool):
+        from tqdm.auto import tqdm
+
+        self.tq = tqdm(total=total, initial=initial, desc="train", unit="step", disable=not enabled, dynamic_ncols=True)
+
+    def update(self, n: int, **stats: float) -> None:
+        self.tq.set_postfix({k: f"{v:.3g}" for k, v in stats.items()}, refresh=False)
+        self.tq.update(n)
+
+    def set_total(self, total: int) -> None:
+        self.tq.total = total
+        self.tq.refresh()
+
+    def close(self) -> None:
+        self.tq.close()
+
+
+def _training_card(cfg: ModelConfig, info: dict, train_path) -> str:
+    return (f"# EMS sentence encoder\n\nTrained by `ems-mine train` on `{train_path}` "
+            f"({info['pairs']} pairs, {len(cfg.languages)} languages).\n\n"
+            f"- Shape: {cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}, "
+            f"vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; embedding dimension {cfg.d_model}.\n"
+            f"- Training: {info['steps']} steps of {info['train']['batch_size']} pairs, {info['minutes']:.1f} min "
+            f"on {info['device']} (world size {info['world_size']}).\n"
+            f"- Held-out retrieval accuracy ({info['val_pairs']} pairs, mean of both directions): "
+            f"{info['val_accuracy']:.3f}\n- Languages: {', '.join(cfg.languages)}\n")
