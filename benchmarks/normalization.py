@@ -62,7 +62,7 @@ def main() -> None:
             toks = np.mean([len(t) for lang in LANGS.values() for t in enc.tokenizer.encode(load_pair(data / "eval/tatoeba", lang)[0])])
             rows.append((rule, accs, toks, time.monotonic() - t0))
     header = "| normalisation | " + " | ".join(LANGS.values()) + " | mean | tokens/sentence | minutes |"
-    lines = [header, "|" + "---|" * (len(LANGS) + 5)]
+    lines = [header, "|" + "---|" * (len(LANGS) + 4)]
     for rule, accs, toks, secs in rows:
         lines.append(f"| `{rule}` | " + " | ".join(f"{100 * accs[lang]:.1f}" for lang in LANGS.values())
                      + f" | {100 * np.mean(list(accs.values())):.1f} | {toks:.1f} | {secs / 60:.1f} |")

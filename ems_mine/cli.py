@@ -104,5 +104,87 @@ def embed(input_path, output, model, lang, batch_size, normalize, overwrite):
     embed_file(input_path, output, model, lang, batch_size, normalize, overwrite)
 
 
+@main.group()
+def bench():
+    """Benchmarks: Tatoeba, BUCC and xSIM; any EMS or Hugging Face encoder."""
+
+
+_model_option = click.option("--model", type=click.Path(), help="EMS or Hugging Face model directory (default: the bundled model).")
+_plot_option = click.option("--plot", is_flag=True, help="Also write PNG plots (needs matplotlib).")
+
+
+@bench.command("tatoeba")
+@click.option("--data", required=True, type=click.Path(), help="Directory with tatoeba.xxx-eng.{xxx,eng} (v1 layout).")
+@click.option("--langs", default="all", show_default=True, help="Comma-separated codes as in the file names, or all.")
+@_model_option
+@click.option("--out", required=True, type=click.Path(), help="Directory for tatoeba.json and tatoeba.md.")
+@_plot_option
+@_friendly
+def bench_tatoeba(data, langs, model, out, plot):
+    """Tatoeba accuracy, xx→en and en→xx (cosine nearest neighbour)."""
+    from .bench.commands import run_tatoeba
+    from .hf_encoder import load_encoder
+
+    report = run_tatoeba(load_encoder(model), data, langs, out, plot)
+    click.echo(f"average accuracy: xx→en {100 * report['average']['xx2en']:.2f} %, en→xx {100 * report['average']['en2xx']:.2f} %")
+
+
+@bench.command("xsim")
+@click.option("--data", required=True, type=click.Path(), help="FLORES-200 directory (<lang>_<Script>.dev files).")
+@click.option("--langs", required=True, help="Comma-separated FLORES stems or codes (deu_Latn,fra or all).")
+@_model_option
+@click.option("--out", required=True, type=click.Path(), help="Directory for xsim.json and xsim.md.")
+@_plot_option
+@_friendly
+def bench_xsim(data, langs, model, out, plot):
+    """xSIM error rate against English (ratio margin, k = 4), both directions."""
+    from .bench.commands import run_xsim
+    from .hf_encoder import load_encoder
+
+    report = run_xsim(load_encoder(model), data, langs, out, plot)
+    click.echo(f"average xSIM error: xx→en {100 * report['average']['xx2en']:.2f} %, en→xx {100 * report['average']['en2xx']:.2f} %")
+
+
+@bench.command("bucc")
+@click.option("--data", required=True, type=click.Path(), help="Directory in the BUCC 2018 or XTREME layout.")
+@click.option("--pair", required=True, help="Language pair as in the file names, e.g. de-en.")
+@click.option("--tune-split", help="Split to tune the threshold on (default: the first split with gold).")
+@click.option("--eval-split", help="Split to report (default: the next split with gold; the same one = oracle).")
+@_model_option
+@click.option("--out", required=True, type=click.Path(), help="Directory for bucc.<pair>.json and .md.")
+@_plot_option
+@_friendly
+def bench_bucc(data, pair, tune_split, eval_split, model, out, plot):
+    """BUCC F1 / precision / recall with the threshold tuned on one split (LASER's rule)."""
+    from .bench.commands import run_bucc
+    from .hf_encoder import load_encoder
+
+    r = run_bucc(load_encoder(model), data, pair, out, tune_split, eval_split, plot)
+    tag = " (oracle)" if r["meta"]["oracle"] else ""
+    click.echo(f"{pair} {r['meta']['eval_split']}{tag}: F1 {100 * r['f1']:.2f} P {100 * r['precision']:.2f} "
+               f"R {100 * r['recall']:.2f} at threshold {r['threshold']:.6f}")
+
+
+@bench.command("build-bucc")
+@click.option("--src-file", required=True, type=click.Path(), help="Source sentences, line-aligned with --tgt-file.")
+@click.option("--tgt-file", required=True, type=click.Path(), help="Target sentences.")
+@click.option("--pair", required=True, help="Pair name for the files, e.g. de-en.")
+@click.option("--gold", default=100, show_default=True, help="Gold pairs per split.")
+@click.option("--noise", default=300, show_default=True, help="Non-parallel sentences per side and split.")
+@click.option("--extra-src", type=click.Path(), help="More non-parallel source sentences (one per line).")
+@click.option("--extra-tgt", type=click.Path(), help="More non-parallel target sentences.")
+@click.option("--splits", default="sample,training", show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", required=True, type=click.Path())
+@click.option("--overwrite", is_flag=True)
+@_friendly
+def bench_build_bucc(src_file, tgt_file, pair, gold, noise, extra_src, extra_tgt, splits, seed, out, overwrite):
+    """Build a BUCC-style set (labelled as constructed) from line-aligned parallel text."""
+    from .bench.build_bucc import build_bucc
+
+    build_bucc(src_file, tgt_file, pair, out, gold, noise, tuple(splits.split(",")), extra_src, extra_tgt, seed, overwrite)
+    click.echo(f"wrote a constructed BUCC-style set to {out}")
+
+
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ A model directory holds ``config.json``, ``model.safetensors`` (encoder weights 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -57,7 +58,7 @@ class EMSEncoder:
     def languages(self) -> tuple[str, ...]:
         return self.config.languages
 
-    @property
+    @functools.cached_property
     def model_id(self) -> str:
         """Content hash of the weights, tokenizer and config: names this exact model in manifests."""
         h = hashlib.sha256(json.dumps(self.config.to_dict(), sort_keys=True).encode())

@@ -1,6 +1,6 @@
-from ems_mine.tokenizer import PAD_ID, Tokenizer, language_sample_sizes, train_tokenizer
-
 from conftest import NTREX, read_lines
+
+from ems_mine.tokenizer import PAD_ID, Tokenizer, language_sample_sizes, train_tokenizer
 
 
 def test_temperature_sampling_sizes_hand_computed():

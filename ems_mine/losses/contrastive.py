@@ -18,9 +18,14 @@ def _gather(z: torch.Tensor) -> tuple[torch.Tensor, int]:
 
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return z, 0
-    from torch.distributed.nn.functional import all_gather
+    import warnings
 
-    return torch.cat(all_gather(z), dim=0), dist.get_rank() * z.shape[0]
+    from torch.distributed.nn.functional import all_gather  # differentiable all-gather
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        gathered = all_gather(z)
+    return torch.cat(gathered, dim=0), dist.get_rank() * z.shape[0]
 
 
 def contrastive_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
