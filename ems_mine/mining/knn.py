@@ -69,3 +69,4 @@ def knn(queries: np.ndarray, db: np.ndarray, k: int, index: str = "flat", batch:
             ids[r, ~ok] = ids[r, ok][-1] if ok.any() else 0
             sims[r, ~ok] = sims[r, ok][-1] if ok.any() else 0.0
     return sims, ids
+

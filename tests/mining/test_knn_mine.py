@@ -62,3 +62,4 @@ def test_mine_embeddings_rejects_bad_input():
         ems_mine.mine_embeddings(3 * unit(rng, 5, 8), unit(rng, 5, 8))
     with pytest.raises(UserError, match="non-empty"):
         ems_mine.mine_embeddings(np.zeros((0, 8), np.float32), unit(rng, 5, 8))
+
