@@ -84,7 +84,12 @@ class EMSEncoder:
         cfg = ModelConfig.from_dict(meta["model"])
         model = EMSModel(cfg)
         state = {k: v.float() for k, v in load_file(path / "model.safetensors").items()}
-        model.load_state_dict(state)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as e:
+            first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+            raise UserError(f"{path / 'model.safetensors'}: weights do not match config.json ({first}); "
+                            "the directory mixes files of different models") from None
         return cls(model.to(device or default_device()), Tokenizer(path / "tokenizer.model", cfg.max_len), path)
 
     def save_pretrained(self, model_dir: str | os.PathLike, card: str | None = None, half: bool = False) -> Path:

@@ -49,3 +49,14 @@ def test_language_validation(tiny_encoder):
 def test_not_a_model_directory(tmp_path):
     with pytest.raises(UserError, match="missing config.json"):
         EMSEncoder.from_pretrained(tmp_path)
+
+
+def test_weights_that_do_not_match_the_config(tiny_encoder, tmp_path):
+    import json
+
+    tiny_encoder.save_pretrained(tmp_path / "m")
+    cfg = json.loads((tmp_path / "m/config.json").read_text())
+    cfg["model"]["d_model"] = 64
+    (tmp_path / "m/config.json").write_text(json.dumps(cfg))
+    with pytest.raises(UserError, match="weights do not match config.json"):
+        EMSEncoder.from_pretrained(tmp_path / "m")

@@ -10,6 +10,8 @@ import dataclasses
 import json
 import math
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -143,6 +145,7 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
     step0, t_loop = state["step"], time.monotonic()
     bar = log.bar(total=state["schedule_steps"], initial=state["step"])
     model.train()
+    previous_sigterm = _sigterm_as_interrupt()
     try:
         while state["schedule_steps"] is None or state["step"] < state["schedule_steps"]:
             step = state["step"]
@@ -183,6 +186,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
                         "run the same command with --resume to continue") from None
     finally:
         bar.close()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
     if rank == 0:
         save_checkpoint(ckpt_dir, objective, optimizer, state)
         acc = retrieval_accuracy(objective.encoder, pairs, val_rows) if n_val else float("nan")
@@ -196,6 +201,17 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         log.say(f"model written to {out}")
     _barrier(world)
     return out
+
+
+def _sigterm_as_interrupt():
+    """Treat SIGTERM (a cluster ending the job) like Ctrl-C, so a checkpoint is saved; returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 class _Log:

@@ -1,0 +1,79 @@
+"""Training throughput (pairs/s) of each preset: forward + backward + AdamW step of the full EMS
+objective (encoder, XTR head over the preset's vocabulary, contrastive projection) on real NTREX
+pairs tokenised by the default tokenizer. CPU by default; ``--device cuda`` where a GPU is available.
+
+    python benchmarks/train_speed.py --data ../shared/data [--steps 5] [--batch-size 32]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ems_mine.config import PRESETS, TrainConfig  # noqa: E402
+from ems_mine.encoder import EMSEncoder  # noqa: E402
+from ems_mine.training.objective import EMSObjective  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--presets", default="ems-tiny,ems-mini,ems-small,ems-base")
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = ap.parse_args()
+    root = Path(args.data) / "train/ntrex128/NTREX-128"
+    de = (root / "newstest2019-ref.deu.txt").read_text(encoding="utf-8").splitlines()
+    en = (root / "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
+    tok = EMSEncoder.from_pretrained(device="cpu").tokenizer
+    rates = {}
+    for name in args.presets.split(","):
+        cfg = PRESETS[name]
+        tok.max_len = cfg.max_len
+        src, tgt = tok.encode(de), tok.encode(en)
+        torch.manual_seed(0)
+        model = EMSObjective(cfg.__class__(**{**cfg.to_dict(), "languages": ("deu", "eng")}), TrainConfig()).to(args.device)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        lang = torch.zeros(args.batch_size, dtype=torch.long, device=args.device)
+        amp = torch.autocast("cuda", dtype=torch.bfloat16) if args.device.startswith("cuda") else torch.autocast("cpu", enabled=False)
+
+        def step(i: int) -> None:
+            rows = range(i * args.batch_size, (i + 1) * args.batch_size)
+            with amp:
+                loss = model([src[r] for r in rows], [tgt[r] for r in rows], lang, lang + 1)["loss"]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+        step(0)                                                          # warm-up
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for i in range(1, args.steps + 1):
+            step(i)
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        rates[name] = args.steps * args.batch_size / (time.perf_counter() - t0)
+        print(f"{name}: {rates[name]:.1f} pairs/s", flush=True)
+    ref = rates[args.presets.split(",")[0]]
+    lines = ["| preset | pairs/s | relative to the first |", "|---|---:|---:|"]
+    lines += [f"| {n} | {r:.1f} | {r / ref:.3f} |" for n, r in rates.items()]
+    table = "\n".join(lines)
+    print(table)
+    with open(args.results, "a", encoding="utf-8") as f:
+        f.write(f"\n## Training throughput ({args.device})\n\n{platform.machine()}, {os.cpu_count()} cores, torch "
+                f"{torch.__version__} ({torch.get_num_threads()} threads), {time.strftime('%Y-%m-%d')}; NTREX de–en pairs, "
+                f"batch {args.batch_size}, {args.steps} timed steps after one warm-up.\n"
+                f"Command: `python benchmarks/train_speed.py {' '.join(sys.argv[1:])}`\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()
