@@ -77,6 +77,42 @@ def _barrier(world: int) -> None:
         dist.barrier()
 
 
+@dataclasses.dataclass
+class _Data:
+    model_cfg: ModelConfig
+    tokenizer: Tokenizer
+    pairs: TokenizedPairs
+    val_rows: np.ndarray
+    train_rows: np.ndarray
+    lengths: np.ndarray
+    steps_per_epoch: int
+
+
+def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConfig, resume: bool, rank: int,
+                  world: int, log) -> _Data:
+    """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
+    languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
+    tok_file = out / "tokenizer.model"
+    if rank == 0 and not resume:
+        log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
+        train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
+    _barrier(world)
+    del sample
+    tokenizer = Tokenizer(tok_file, model_cfg.max_len)
+    if not resume:
+        model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
+    pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages)
+    perm = np.random.default_rng(tcfg.seed).permutation(len(pairs))
+    n_val = min(tcfg.val_pairs, len(pairs) // 10)
+    val_rows, train_rows = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    lengths = pairs.lengths()
+    steps_per_epoch = len(epoch_batches(lengths, train_rows, tcfg.batch_size, tcfg.seed, 0)) // world
+    if steps_per_epoch == 0:
+        raise UserError(f"{train_path}: {len(train_rows)} training pairs is fewer than one batch of "
+                        f"{tcfg.batch_size} per process; lower --set batch_size")
+    return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch)
+
+
 def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, tcfg: TrainConfig,
           max_steps: int | None = None, max_minutes: float | None = None, resume: bool = False,
           stop_after_steps: int | None = None, progress: bool = True, device: str | None = None) -> Path:
@@ -103,27 +139,10 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
     torch.manual_seed(tcfg.seed)
     log = _Log(out / "train_log.jsonl", enabled=rank == 0, progress=progress)
 
-    languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
-    tok_file = out / "tokenizer.model"
-    if rank == 0 and not resume:
-        log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
-        train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
-    _barrier(world)
-    del sample
-    tokenizer = Tokenizer(tok_file, model_cfg.max_len)
-    if not resume:
-        model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
-    pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages)
-
-    rng = np.random.default_rng(tcfg.seed)
-    perm = rng.permutation(len(pairs))
-    n_val = min(tcfg.val_pairs, len(pairs) // 10)
-    val_rows, train_rows = np.sort(perm[:n_val]), np.sort(perm[n_val:])
-    lengths = pairs.lengths()
-    steps_per_epoch = len(epoch_batches(lengths, train_rows, tcfg.batch_size, tcfg.seed, 0)) // world
-    if steps_per_epoch == 0:
-        raise UserError(f"{train_path}: {len(train_rows)} training pairs is fewer than one batch of "
-                        f"{tcfg.batch_size} per process; lower --set batch_size")
+    data = _prepare_data(train_path, out, model_cfg, tcfg, resume, rank, world, log)
+    model_cfg, tokenizer, pairs = data.model_cfg, data.tokenizer, data.pairs
+    val_rows, train_rows, lengths, steps_per_epoch = data.val_rows, data.train_rows, data.lengths, data.steps_per_epoch
+    n_val = len(val_rows)
 
     objective = EMSObjective(model_cfg, tcfg).to(device)
     optimizer = _make_optimizer(objective, tcfg)
