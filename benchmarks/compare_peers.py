@@ -8,7 +8,6 @@ Languages default to the 12 with the most training data. Appends the table to RE
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peers import load_peers  # noqa: E402
+from results import RESULTS, append_results  # noqa: E402
 
 from ems_mine.bench.metrics import nn_accuracy, xsim_error  # noqa: E402
 from ems_mine.bench.tatoeba import load_pair  # noqa: E402
@@ -31,7 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--langs", default=TOP12, help="Tatoeba codes")
-    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--results", default=str(RESULTS))
     args = ap.parse_args()
     data = Path(args.data)
     langs = args.langs.split(",")
@@ -60,13 +60,10 @@ def main() -> None:
                                            f"{100 * np.mean([xs[n, lg] for lg in langs]):.1f}**" for n in names) + " |")
     table = "\n".join(lines)
     print(table)
-    with open(args.results, "a", encoding="utf-8") as f:
-        f.write(f"\n## Default model vs PyPI peers: Tatoeba accuracy / xSIM error on FLORES dev (%, mean of both directions)\n\n"
-                f"{platform.machine()}, {time.strftime('%Y-%m-%d')}; same sentences for every model (Tatoeba v1; FLORES-200 "
-                f"dev against eng_Latn, ratio margin, k = 4; cmn ↔ zho_Hans). Seconds per model: "
-                + ", ".join(f"{n} {s:.0f}" for n, s in secs.items())
-                + f".\nCommand: `python benchmarks/compare_peers.py {' '.join(sys.argv[1:])}`\n\n{table}\n")
-
+    append_results("Default model vs PyPI peers: Tatoeba accuracy / xSIM error on FLORES dev (%, mean of both directions)",
+                   "Same sentences for every model (Tatoeba v1; FLORES-200 dev against eng_Latn, ratio margin, k = 4; "
+                   "cmn ↔ zho_Hans). Seconds per model: " + ", ".join(f"{n} {s:.0f}" for n, s in secs.items()) + ".",
+                   table, args.results)
 
 if __name__ == "__main__":
     main()

@@ -9,8 +9,6 @@ default model.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -22,6 +20,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peers import load_peers  # noqa: E402
+from results import RESULTS, append_results  # noqa: E402
 
 from ems_mine.bench.tatoeba import load_pair  # noqa: E402
 from ems_mine.config import PRESETS  # noqa: E402
@@ -71,7 +70,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=2000)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--model", help="EMS model directory to time as the reference (default: the bundled model)")
-    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--results", default=str(RESULTS))
     args = ap.parse_args()
     torch.manual_seed(0)
     sents = []
@@ -99,12 +98,8 @@ def main() -> None:
     lines += [f"| {n} | {r:.1f} | {ref / r:.2f}× |" for n, r in rates.items()]
     table = "\n".join(lines)
     print(table)
-    with open(args.results, "a", encoding="utf-8") as f:
-        f.write(f"\n## Encoding speed (CPU)\n\n{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
-                f"({torch.get_num_threads()} threads), {time.strftime('%Y-%m-%d')}; {len(sents)} Tatoeba sentences "
-                f"(deu, fra, spa, rus, jpn and English), batch size {args.batch_size}, fp32.\n"
-                f"Command: `python benchmarks/encode_speed.py {' '.join(sys.argv[1:])}`\n\n{table}\n")
-
+    append_results("Encoding speed (CPU)", f"{len(sents)} Tatoeba sentences (deu, fra, spa, rus, jpn and English), "
+                   f"batch size {args.batch_size}, fp32.", table, args.results)
 
 if __name__ == "__main__":
     main()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -22,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from results import RESULTS, append_results  # noqa: E402
 
 
 def embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +127,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--dims", default="1024,256", help="1024 (the paper's) and the default model's dimension")
     ap.add_argument("--ivf", action="store_true", help="also time the IVF path and its recall at the largest size")
-    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--results", default=str(RESULTS))
     ap.add_argument("--worker", nargs=4, metavar=("METHOD", "N", "D", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -165,14 +166,9 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     import faiss
-    import torch
 
-    with open(args.results, "a", encoding="utf-8") as f:
-        f.write(f"\n## Exact mining: ems-mine vs LASER's method\n\n"
-                f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-                f"faiss {faiss.__version__}, {time.strftime('%Y-%m-%d')}. Random unit vectors, half of y noisy copies of x; "
-                f"ratio margin, k = 4, max candidates.\nCommand: `python benchmarks/mine_speed.py {' '.join(sys.argv[1:])}`\n\n{table}\n")
-
+    append_results("Exact mining: ems-mine vs LASER's method", f"faiss {faiss.__version__}. Random unit vectors, half of y "
+                   "noisy copies of x; ratio margin, k = 4, max candidates; each method in its own process.", table, args.results)
 
 if __name__ == "__main__":
     main()

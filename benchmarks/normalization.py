@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import platform
 import sys
 import tempfile
 import time
@@ -19,7 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from results import RESULTS, append_results  # noqa: E402
+
 from ems_mine import tokenizer as tok_mod  # noqa: E402
 from ems_mine.bench.tatoeba import load_pair, tatoeba_accuracy  # noqa: E402
 from ems_mine.config import PRESETS, TrainConfig  # noqa: E402
@@ -44,7 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--steps", type=int, default=400)
-    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--results", default=str(RESULTS))
     args = ap.parse_args()
     data = Path(args.data)
     rows = []
@@ -68,13 +70,8 @@ def main() -> None:
                      + f" | {100 * np.mean(list(accs.values())):.1f} | {toks:.1f} | {secs / 60:.1f} |")
     table = "\n".join(lines)
     print(table)
-    cmd = "python benchmarks/normalization.py " + " ".join(sys.argv[1:])
-    with open(args.results, "a", encoding="utf-8") as f:
-        f.write(f"\n## Text normalisation (Tatoeba accuracy %, mean of both directions)\n\n"
-                f"ems-tiny, {args.steps} steps of 64 NTREX pairs ({', '.join(LANGS)} with English), same seed; "
-                f"{platform.processor() or platform.machine()}, {time.strftime('%Y-%m-%d')}.\n"
-                f"Command: `{cmd}`\n\n{table}\n")
-
+    append_results("Text normalisation (Tatoeba accuracy %, mean of both directions)",
+                   f"ems-tiny, {args.steps} steps of 64 NTREX pairs ({', '.join(LANGS)} with English), same seed.", table, args.results)
 
 if __name__ == "__main__":
     main()

@@ -7,15 +7,16 @@ pairs tokenised by the default tokenizer. CPU by default; ``--device cuda`` wher
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from results import RESULTS, append_results  # noqa: E402
+
 from ems_mine.config import PRESETS, TrainConfig  # noqa: E402
 from ems_mine.encoder import EMSEncoder  # noqa: E402
 from ems_mine.training.objective import EMSObjective  # noqa: E402
@@ -28,7 +29,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--results", default=str(RESULTS))
     args = ap.parse_args()
     root = Path(args.data) / "train/ntrex128/NTREX-128"
     de = (root / "newstest2019-ref.deu.txt").read_text(encoding="utf-8").splitlines()
@@ -45,7 +46,7 @@ def main() -> None:
         lang = torch.zeros(args.batch_size, dtype=torch.long, device=args.device)
         amp = torch.autocast("cuda", dtype=torch.bfloat16) if args.device.startswith("cuda") else torch.autocast("cpu", enabled=False)
 
-        def step(i: int) -> None:
+        def step(i: int, model=model, opt=opt, amp=amp, src=src, tgt=tgt, lang=lang) -> None:
             rows = range(i * args.batch_size, (i + 1) * args.batch_size)
             with amp:
                 loss = model([src[r] for r in rows], [tgt[r] for r in rows], lang, lang + 1)["loss"]
@@ -68,12 +69,8 @@ def main() -> None:
     lines += [f"| {n} | {r:.1f} | {r / ref:.3f} |" for n, r in rates.items()]
     table = "\n".join(lines)
     print(table)
-    with open(args.results, "a", encoding="utf-8") as f:
-        f.write(f"\n## Training throughput ({args.device})\n\n{platform.machine()}, {os.cpu_count()} cores, torch "
-                f"{torch.__version__} ({torch.get_num_threads()} threads), {time.strftime('%Y-%m-%d')}; NTREX de–en pairs, "
-                f"batch {args.batch_size}, {args.steps} timed steps after one warm-up.\n"
-                f"Command: `python benchmarks/train_speed.py {' '.join(sys.argv[1:])}`\n\n{table}\n")
-
+    append_results(f"Training throughput ({args.device})", f"NTREX de–en pairs, batch {args.batch_size}, "
+                   f"{args.steps} timed steps after one warm-up.", table, args.results)
 
 if __name__ == "__main__":
     main()
