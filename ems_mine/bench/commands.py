@@ -9,7 +9,7 @@ from ..errors import UserError
 from ..io_utils import write_json
 from .bucc import choose_splits, load_split, mine_split, splits_in
 from .build_bucc import LABEL, is_constructed
-from .metrics import best_threshold, f1_at_threshold, nn_accuracy, xsim_error
+from .metrics import best_threshold, f1_at_threshold, margin_matrix, nn_accuracy, xsim_error
 from .report import plot_histogram, plot_prf, write_lang_report
 from .tatoeba import available_langs, embed_pair, gold_and_best_other
 from .xsim import flores_files, resolve_flores
@@ -50,15 +50,24 @@ def run_xsim(encoder, data: str, langs: str, out: str, plot: bool = False, batch
     eng = resolve_flores("eng_Latn", files)
     stems = [resolve_flores(c, files) for c in _langs(langs, [s for s in files if s != eng])]
     y = encoder.encode(files[eng].read_text(encoding="utf-8").splitlines(), batch_size=batch_size)
-    results = {}
+    results, gold, other = {}, [], []
     for stem in _progress(stems, "xsim"):
         x = encoder.encode(files[stem].read_text(encoding="utf-8").splitlines(), batch_size=batch_size)
         if len(x) != len(y):
             raise UserError(f"{files[stem]}: {len(x)} lines but {files[eng].name} has {len(y)}; FLORES files are line-aligned")
         xx2en, en2xx = xsim_error(x, y, k=k, margin=margin)
         results[stem] = {"xx2en": xx2en, "en2xx": en2xx}
+        if plot:
+            m = margin_matrix(x, y, k, margin)
+            gold.append(np.diag(m).copy())
+            np.fill_diagonal(m, -np.inf)
+            other.append(m.max(1))
     meta = {"benchmark": "xsim", "data": str(data), "model": encoder.model_id, "margin": margin, "k": k, "target": eng}
-    return write_lang_report(Path(out), "xsim", results, meta, "error rate")
+    report = write_lang_report(Path(out), "xsim", results, meta, "error rate")
+    if plot:
+        plot_histogram(Path(out) / "xsim_scores.png", np.concatenate(gold), np.concatenate(other), f"{margin} margin",
+                       "xSIM: gold pairs vs best other candidate (xx→en)")
+    return report
 
 
 def _score_split(encoder, data, pair, split, batch_size, k, margin, mode):

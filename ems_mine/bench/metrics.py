@@ -46,18 +46,22 @@ def best_threshold(scores: np.ndarray, correct: np.ndarray, n_gold: int) -> dict
     return {**prf(int(tp[best]), best + 1, n_gold), "threshold": threshold}
 
 
-def xsim_error(x: np.ndarray, y: np.ndarray, k: int = 4, margin: str = "ratio") -> tuple[float, float]:
-    """xSIM (LASER): row i of x aligns with row i of y; each source takes the target with the best
-    margin score among all targets. Returns the error rates (x→y, y→x) as fractions."""
+def margin_matrix(x: np.ndarray, y: np.ndarray, k: int = 4, margin: str = "ratio") -> np.ndarray:
+    """(n_x, n_y) margin scores of every x row against every y row (Artetxe & Schwenk), both
+    neighbourhoods over the k nearest rows of the other side."""
     from ..mining.margin import margin_fn
 
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     y = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
-    sim = x @ y.T                                                       # (n, n)
-    k = min(k, sim.shape[0])
-    fwd_mean = -np.sort(-sim, axis=1)[:, :k].mean(1)                    # (n,) x's neighbourhood in y
-    bwd_mean = -np.sort(-sim.T, axis=1)[:, :k].mean(1)                  # (n,) y's neighbourhood in x
+    sim = x @ y.T                                                       # (n_x, n_y)
+    fwd_mean = -np.sort(-sim, axis=1)[:, : min(k, sim.shape[1])].mean(1)  # (n_x,) x's neighbourhood in y
+    bwd_mean = -np.sort(-sim.T, axis=1)[:, : min(k, sim.shape[0])].mean(1)  # (n_y,) y's neighbourhood in x
+    return margin_fn(sim, (fwd_mean[:, None] + bwd_mean[None, :]) / 2, margin)
+
+
+def xsim_error(x: np.ndarray, y: np.ndarray, k: int = 4, margin: str = "ratio") -> tuple[float, float]:
+    """xSIM (LASER): row i of x aligns with row i of y; each source takes the target with the best
+    margin score among all targets. Returns the error rates (x→y, y→x) as fractions."""
+    m = margin_matrix(x, y, k, margin)                                  # (n, n); its transpose serves y→x
     gold = np.arange(len(x))
-    x2y = margin_fn(sim, (fwd_mean[:, None] + bwd_mean[None, :]) / 2, margin).argmax(1)
-    y2x = margin_fn(sim.T, (bwd_mean[:, None] + fwd_mean[None, :]) / 2, margin).argmax(1)
-    return float((x2y != gold).mean()), float((y2x != gold).mean())
+    return float((m.argmax(1) != gold).mean()), float((m.argmax(0) != gold).mean())

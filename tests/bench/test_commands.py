@@ -26,7 +26,8 @@ def test_tatoeba_and_xsim_write_json_per_language(tiny_model_dir, tmp_path):
         assert set(t[lang]) == {"xx2en", "en2xx"} and all(0 <= v <= 1 for v in t[lang].values())
     assert (tmp_path / "tatoeba.md").read_text().count("|") > 10 and (tmp_path / "tatoeba_scores.png").stat().st_size > 0
     run(["bench", "xsim", "--data", str(FLORES.parent), "--langs", "deu_Latn,fra", "--model", str(tiny_model_dir),
-         "--out", str(tmp_path)])
+         "--out", str(tmp_path), "--plot"])
+    assert (tmp_path / "xsim_scores.png").stat().st_size > 0
     x = json.loads((tmp_path / "xsim.json").read_text())
     assert set(x) >= {"deu_Latn", "fra_Latn", "average"} and 0 <= x["deu_Latn"]["xx2en"] <= 1
 
