@@ -36,6 +36,12 @@ def tatoeba_table(enc: EMSEncoder, tatoeba: Path) -> dict[str, dict[str, float]]
     return results
 
 
+def _hardware(info: dict) -> str:
+    if "threads" in info:
+        return f"{info['device']} ({platform.machine()}, {info['threads']} of {info['cpus']} CPU threads)"
+    return f"{info['device']} ({platform.machine()})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True, help="a model directory written by `ems-mine train`")
@@ -43,6 +49,7 @@ def main() -> None:
     ap.add_argument("--corpus-stats", help="stats.json written by prepare_corpus.py")
     ap.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
     ap.add_argument("--recipe", default="pipelines/train_default.sh")
+    ap.add_argument("--hardware", help="how the run was trained, for the card (default: from training.json)")
     args = ap.parse_args()
     run, out = Path(args.run), Path(args.out)
     enc = EMSEncoder.from_pretrained(run, device="cpu")
@@ -60,7 +67,7 @@ def main() -> None:
         "## Training", "",
         f"- Recipe: `{args.recipe}` (corpus from `pipelines/prepare_corpus.py`).",
         f"- {info['steps']} steps of {info['train']['batch_size']} pairs ({info['steps'] * info['train']['batch_size']:,} pairs seen) "
-        f"in {info['minutes']:.0f} min on {info['device']} ({platform.machine()}, 1 thread of a 2-core machine).",
+        f"in {info['minutes']:.0f} min on {args.hardware or _hardware(info)}.",
         f"- Held-out retrieval accuracy on {info['val_pairs']} training-distribution pairs: {100 * info['val_accuracy']:.1f} %.",
     ]
     if stats:

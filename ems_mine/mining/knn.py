@@ -52,13 +52,16 @@ def build_index(db: np.ndarray, index: str = "flat", seed: int = 1234, train_siz
 
 
 def knn(queries: np.ndarray, db: np.ndarray, k: int, index: str = "flat", batch: int = 16384,
-        ix=None) -> tuple[np.ndarray, np.ndarray]:
-    """(sims, ids), each (Q, k): the k best inner products of every query in ``db``, best first."""
+        ix=None, desc: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(sims, ids), each (Q, k): the k best inner products of every query in ``db``, best first.
+    ``desc`` shows a progress bar with that label."""
+    from tqdm.auto import tqdm
+
     ix = ix if ix is not None else build_index(db, index)
     k = min(k, db.shape[0])
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), batch):
+    for start in tqdm(range(0, len(queries), batch), desc=desc, unit="batch", disable=desc is None, dynamic_ncols=True):
         q = np.ascontiguousarray(queries[start : start + batch], dtype=np.float32)
         sims[start : start + len(q)], ids[start : start + len(q)] = ix.search(q, k)
     missing = ids < 0  # an approximate index can find fewer than k: repeat the row's worst hit

@@ -23,19 +23,20 @@ def check_embeddings(x: np.ndarray, name: str) -> np.ndarray:
 
 def mine_embeddings(src_emb: np.ndarray, tgt_emb: np.ndarray, k: int = 4, margin: str = "ratio",
                     mode: str = "max", threshold: float | None = None, index: str = "flat",
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mine pairs from L2-normalised float32 embeddings (S, D) and (T, D).
 
     Returns (src_idx, tgt_idx, scores) sorted by score descending (ties by src, then tgt index).
-    No cap or filter is applied unless ``threshold`` is given (keeps scores >= threshold).
+    No cap or filter is applied unless ``threshold`` is given (keeps scores >= threshold). ``index``
+    picks exact ``flat`` search or approximate ``ivf`` / ``ivfpq``; ``progress`` shows kNN progress bars.
     """
     x, y = check_embeddings(src_emb, "src_emb"), check_embeddings(tgt_emb, "tgt_emb")
     if x.shape[1] != y.shape[1]:
         raise UserError(f"embedding dimensions differ: src {x.shape[1]}, tgt {y.shape[1]}; embed both sides with the same model")
     if k < 1:
         raise UserError(f"k={k}: the neighbourhood needs at least one neighbour")
-    fwd_sim, fwd_idx = knn(x, y, k, index)   # (S, k) targets of each source
-    bwd_sim, bwd_idx = knn(y, x, k, index)   # (T, k) sources of each target
+    fwd_sim, fwd_idx = knn(x, y, k, index, desc="kNN src→tgt" if progress else None)  # (S, k) targets of each source
+    bwd_sim, bwd_idx = knn(y, x, k, index, desc="kNN tgt→src" if progress else None)  # (T, k) sources of each target
     fwd_scores, bwd_scores = score_neighbours(fwd_sim, fwd_idx, bwd_sim, bwd_idx, margin)
     src, tgt, scores = select_candidates(fwd_scores, fwd_idx, bwd_scores, bwd_idx, mode)
     if threshold is not None:

@@ -150,7 +150,7 @@ def mine_corpora(src_corpus: str, tgt_corpus: str, src_lang: str, tgt_lang: str,
     stages.done("embed")
 
     s_idx, t_idx, scores = mine_embeddings(_normalized(x), _normalized(y), k=o.k, margin=o.margin, mode=o.mode,
-                                           threshold=o.threshold, index=o.index)
+                                           threshold=o.threshold, index=o.index, progress=not o.quiet)
     n_candidates = len(scores)
     stages.done("mine")
 

@@ -213,7 +213,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         log.record(step=state["step"], val_accuracy=acc, final=True)
         info = {"steps": state["step"], "schedule_steps": state["schedule_steps"], "pairs": len(pairs),
                 "val_pairs": int(n_val), "val_accuracy": acc, "minutes": (time.monotonic() - t_start) / 60,
-                "device": device, "world_size": world, "train": dataclasses.asdict(tcfg)}
+                "device": device, "world_size": world, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+                "train": dataclasses.asdict(tcfg)}
         encoder = EMSEncoder(objective.encoder, tokenizer)
         encoder.save_pretrained(out, card=_training_card(model_cfg, info, train_path))
         (out / "training.json").write_text(json.dumps(info, indent=2))
