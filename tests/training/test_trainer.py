@@ -70,3 +70,29 @@ def test_small_model_learns_retrieval_on_real_pairs(pairs_file, tmp_path):
     enc = EMSEncoder.from_pretrained(out, device="cpu")
     e = enc.encode(["Guten Morgen", "Good morning", "Das Wetter ist schlecht"], lang="de", normalize=True)
     assert e.shape == (3, model_cfg.d_model)
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_finishes(pairs_file, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "m"
+    cmd = [sys.executable, "-m", "ems_mine.cli", "train", "--train", str(pairs_file), "--out", str(out),
+           "--preset", "ems-tiny", "--max-steps", "400", "--set", "batch_size=16", "--set", "tokenizer_sample=3000",
+           "--set", "ckpt_every=100000", "--set", "val_every=100000"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 300
+    while not (out / "run.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "interrupted at step" in err and "--resume" in err, err[-2000:]
+    step = json.loads((out / "checkpoint/state.json").read_text())["step"]
+    assert step < 400
+    r = subprocess.run([*cmd[:4], "--train", str(pairs_file), "--out", str(out), "--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((out / "training.json").read_text())["steps"] == 400
