@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
     ap.add_argument("--recipe", default="pipelines/train_default.sh")
     ap.add_argument("--hardware", help="how the run was trained, for the card (default: from training.json)")
+    ap.add_argument("--minutes", type=float, help="total training minutes (default: from training.json)")
     args = ap.parse_args()
     run, out = Path(args.run), Path(args.out)
     enc = EMSEncoder.from_pretrained(run, device="cpu")
@@ -67,7 +68,7 @@ def main() -> None:
         "## Training", "",
         f"- Recipe: `{args.recipe}` (corpus from `pipelines/prepare_corpus.py`).",
         f"- {info['steps']} steps of {info['train']['batch_size']} pairs ({info['steps'] * info['train']['batch_size']:,} pairs seen) "
-        f"in {info['minutes']:.0f} min on {args.hardware or _hardware(info)}.",
+        f"in {args.minutes or info['minutes']:.0f} min on {args.hardware or _hardware(info)}.",
         f"- Held-out retrieval accuracy on {info['val_pairs']} training-distribution pairs: {100 * info['val_accuracy']:.1f} %.",
     ]
     if stats:

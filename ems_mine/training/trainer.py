@@ -195,12 +195,12 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
                 log.record(step=step, lr=lr, val_accuracy=retrieval_accuracy(objective.encoder, pairs, val_rows),
                            **{k: v.item() for k, v in losses.items()})
             if step % tcfg.ckpt_every == 0 and rank == 0:
-                save_checkpoint(ckpt_dir, objective, optimizer, state)
+                save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start))
             if time.monotonic() > deadline or (stop_after_steps is not None and step >= stop_after_steps):
                 break
     except KeyboardInterrupt:
         if rank == 0:
-            save_checkpoint(ckpt_dir, objective, optimizer, state)
+            save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start))
         raise UserError(f"interrupted at step {state['step']}; checkpoint saved in {ckpt_dir}: "
                         "run the same command with --resume to continue") from None
     finally:
@@ -208,19 +208,25 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
     if rank == 0:
-        save_checkpoint(ckpt_dir, objective, optimizer, state)
         acc = retrieval_accuracy(objective.encoder, pairs, val_rows) if n_val else float("nan")
         log.record(step=state["step"], val_accuracy=acc, final=True)
+        state["minutes"] = state.get("minutes", 0.0) + (time.monotonic() - t_start) / 60  # over all resumed parts
         info = {"steps": state["step"], "schedule_steps": state["schedule_steps"], "pairs": len(pairs),
-                "val_pairs": int(n_val), "val_accuracy": acc, "minutes": (time.monotonic() - t_start) / 60,
+                "val_pairs": int(n_val), "val_accuracy": acc, "minutes": state["minutes"],
                 "device": device, "world_size": world, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
                 "train": dataclasses.asdict(tcfg)}
+        save_checkpoint(ckpt_dir, objective, optimizer, state)
         encoder = EMSEncoder(objective.encoder, tokenizer)
         encoder.save_pretrained(out, card=_training_card(model_cfg, info, train_path))
         (out / "training.json").write_text(json.dumps(info, indent=2))
         log.say(f"model written to {out}")
     _barrier(world)
     return out
+
+
+def _with_minutes(state: dict, t_start: float) -> dict:
+    """The state with this part's wall time added to the minutes of earlier (resumed) parts."""
+    return {**state, "minutes": state.get("minutes", 0.0) + (time.monotonic() - t_start) / 60}
 
 
 def _sigterm_as_interrupt():
