@@ -1,7 +1,9 @@
 """End to end on real text: FLORES dev de–en gold pairs hidden among ten times as many non-parallel
 sentences on each side, mined with the bundled default model (trained without FLORES).
 
-Measured with the bundled model: MEASURED. The floors below leave room for float noise across
+Measured with the bundled (preliminary, 57 CPU-minute) model: precision of the top-90 pairs (P@G)
+0.178, about 175 times chance (a random 1:1 pairing is right with probability 1/990); at margin 1.06,
+precision 0.236 and recall 0.144 (55 pairs kept). The floors leave room for float noise across
 machines; a better bundled model only raises the numbers.
 """
 import numpy as np
@@ -14,8 +16,8 @@ from ems_mine.encoder import EMSEncoder
 from ems_mine.mining.stage import MineOptions, mine_corpora
 
 GOLD = 90
-THRESHOLD = 1.0
-FLOORS = {"p_at_g": 0.0, "precision": 0.0, "recall": 0.0}
+THRESHOLD = 1.06
+FLOORS = {"p_at_g": 0.13, "precision": 0.15, "recall": 0.10}
 
 
 def build(tmp_path):
