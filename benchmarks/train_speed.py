@@ -39,7 +39,8 @@ def main() -> None:
     for name in args.presets.split(","):
         cfg = PRESETS[name]
         tok.max_len = cfg.max_len
-        src, tgt = tok.encode(de), tok.encode(en)
+        # the default tokenizer's ids folded into the preset's vocabulary (never 0, the pad id)
+        src, tgt = ([[1 + (t - 1) % (cfg.vocab_size - 1) for t in s] for s in tok.encode(side)] for side in (de, en))
         torch.manual_seed(0)
         model = EMSObjective(cfg.__class__(**{**cfg.to_dict(), "languages": ("deu", "eng")}), TrainConfig()).to(args.device)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
