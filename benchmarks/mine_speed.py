@@ -150,7 +150,8 @@ def main() -> None:
             rows.append((n, d, res["laser"], res["ems"], same))
             print(f"N={n} d={d}: LASER {res['laser']['seconds']:.1f}s, ems-mine {res['ems']['seconds']:.1f}s, "
                   f"speed-up {res['laser']['seconds'] / res['ems']['seconds']:.2f}×, same pairs: {same}", flush=True)
-    lines = ["| N | d | LASER method s (knn / margin+max) | ems-mine s (knn / margin+max) | speed-up | LASER peak MB | ems-mine peak MB | same pairs |",
+    lines = ["| N | d | LASER method s (knn / margin+max) | ems-mine s (knn / margin+max) | speed-up "
+             "| LASER peak MB | ems-mine peak MB | same pairs |",
              "|---:|---:|---|---|---:|---:|---:|---|"]
     for n, d, la, em, same in rows:
         lines.append(f"| {n:,} | {d} | {la['seconds']:.2f} ({la['stages']['knn']:.2f} / {la['stages']['margin+max']:.2f}) | "
