@@ -9,7 +9,6 @@ machines; a better bundled model only raises the numbers.
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from conftest import FLORES, NTREX, read_lines
 
 from ems_mine.encoder import EMSEncoder
