@@ -29,6 +29,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .objective import EMSObjective
 
 CALIBRATION_STEPS = 10  # steps timed to size the schedule of a --max-minutes run
+WARMUP_STEPS_UNTIMED = 5
 
 
 def lr_factor(step: int, schedule_steps: int, warmup_steps: int) -> float:
@@ -161,7 +162,7 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
     deadline = t_start + max_minutes * 60 if max_minutes else math.inf
     epoch_cache: dict[int, list[np.ndarray]] = {}
-    step0, t_loop = state["step"], time.monotonic()
+    step0, t_loop, t_calib = state["step"], time.monotonic(), time.monotonic()
     bar = log.bar(total=state["schedule_steps"], initial=state["step"])
     model.train()
     previous_sigterm = _sigterm_as_interrupt()
@@ -187,9 +188,11 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
             state["step"] = step = step + 1
             rate = (step - step0) * tcfg.batch_size * world / max(1e-9, time.monotonic() - t_loop)
             bar.update(1, **{k: v.item() for k, v in losses.items()}, pairs_s=rate)
-            if state["schedule_steps"] is None and step - step0 == CALIBRATION_STEPS:
-                per_step = (time.monotonic() - t_loop) / CALIBRATION_STEPS
-                state["schedule_steps"] = step + max(1, int(0.95 * (deadline - time.monotonic()) / per_step))
+            if state["schedule_steps"] is None and step - step0 == WARMUP_STEPS_UNTIMED:
+                t_calib = time.monotonic()  # the first steps are slow (allocation, caches): not timed
+            if state["schedule_steps"] is None and step - step0 == WARMUP_STEPS_UNTIMED + CALIBRATION_STEPS:
+                per_step = (time.monotonic() - t_calib) / CALIBRATION_STEPS
+                state["schedule_steps"] = step + max(1, int(0.97 * (deadline - time.monotonic()) / per_step))
                 bar.set_total(state["schedule_steps"])
             if step % tcfg.val_every == 0 and rank == 0 and n_val:
                 log.record(step=step, lr=lr, val_accuracy=retrieval_accuracy(objective.encoder, pairs, val_rows),
@@ -207,6 +210,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         bar.close()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+    if state["schedule_steps"] is None:  # the time ran out before the schedule was sized
+        state["schedule_steps"] = state["step"]
     if rank == 0:
         acc = retrieval_accuracy(objective.encoder, pairs, val_rows) if n_val else float("nan")
         log.record(step=state["step"], val_accuracy=acc, final=True)
