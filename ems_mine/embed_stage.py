@@ -18,11 +18,19 @@ from .data.corpus import Corpus, Shard
 from .encoder import EMSEncoder
 from .errors import UserError
 from .io_utils import atomic_path, file_sha256, write_json
+from .vectors import l2_normalize
 
 
 def default_cache_dir() -> Path:
     root = os.environ.get("EMS_MINE_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ems-mine"
     return Path(root) / "embeddings"
+
+
+def _save_npy(path: Path, emb: np.ndarray) -> None:
+    """Write ``emb`` to ``path`` under a temporary name, renamed when complete."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, emb)
 
 
 def manifest_for(encoder: EMSEncoder, shard: Shard, source_sha: str) -> dict:
@@ -57,9 +65,7 @@ def embed_corpus(corpus: Corpus, encoder: EMSEncoder, lang: str | None, cache_di
             else:
                 emb = _encode_shard(encoder, corpus, shard, lang, batch_size, bar)
                 write_json(meta, manifest_for(encoder, shard, sha))  # manifest first: an .npy implies both
-                with atomic_path(npy) as tmp:
-                    with open(tmp, "wb") as f:
-                        np.save(f, emb)
+                _save_npy(npy, emb)
             arrays.append(np.load(npy, mmap_mode="r"))
     return np.concatenate(arrays).astype(np.float32, copy=False)
 
@@ -80,10 +86,8 @@ def embed_file(input_path: str, output: str, model: str | None, lang: str | None
     with tqdm(total=corpus.rows, desc="embed", unit="sent", dynamic_ncols=True) as bar:
         emb = np.concatenate([_encode_shard(encoder, corpus, s, lang, batch_size, bar) for s in corpus.shards])
     if normalize:
-        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-    with atomic_path(out, overwrite=True) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, emb)
+        emb = l2_normalize(emb)
+    _save_npy(out, emb)
     write_json(out.with_suffix(".json"), {
         "model_id": encoder.model_id, "model_dir": str(encoder.model_dir), "dim": encoder.dim,
         "rows": int(emb.shape[0]), "source": str(input_path), "normalized": normalize,

@@ -21,6 +21,7 @@ from .io_utils import write_json
 from .languages import resolve_lang
 from .model import EMSModel
 from .tokenizer import NORMALIZATION, PAD_ID, Tokenizer
+from .vectors import l2_normalize
 
 FORMAT = "ems-mine/1"
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
@@ -122,7 +123,7 @@ class EMSEncoder:
             self.model.to(device)
         out = embed_token_ids(self.model, self.tokenizer.encode(sentences), batch_size)  # (N, D)
         if normalize:
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+            out = l2_normalize(out)
         return out
 
 

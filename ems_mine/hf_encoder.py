@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
+from .vectors import l2_normalize
 
 
 class HFEncoder:
@@ -45,7 +46,7 @@ class HFEncoder:
                 m = batch["attention_mask"].unsqueeze(-1).to(h.dtype)       # (b, T, 1)
                 out[rows] = ((h * m).sum(1) / m.sum(1).clamp(min=1)).float().cpu().numpy()
         if normalize:
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+            out = l2_normalize(out)
         return out
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..vectors import l2_normalize
 
 SPLIT_ORDER = ("sample", "dev", "training", "test")  # tune on the first with gold, evaluate on the next
 
@@ -64,10 +65,7 @@ def mine_split(split: BuccSplit, src_emb: np.ndarray, tgt_emb: np.ndarray, k: in
     """All candidate id pairs of the split with their margin scores (no threshold), best first."""
     from ..mining.mine import mine_embeddings
 
-    def unit(x):
-        return np.ascontiguousarray(x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12), dtype=np.float32)
-
-    s, t, scores = mine_embeddings(unit(src_emb), unit(tgt_emb), k=k, margin=margin, mode=mode)
+    s, t, scores = mine_embeddings(l2_normalize(src_emb), l2_normalize(tgt_emb), k=k, margin=margin, mode=mode)
     return [(split.src_ids[i], split.tgt_ids[j]) for i, j in zip(s.tolist(), t.tolist())], scores
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..vectors import l2_normalize
+
 
 def nn_accuracy(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Cosine nearest-neighbour accuracy where row i of ``x`` translates row i of ``y``.
@@ -10,8 +12,7 @@ def nn_accuracy(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     Returns (x→y, y→x): the fraction of rows of x whose nearest row of y is their gold partner, and
     the reverse. Ties go to the lower index.
     """
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    y = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+    x, y = l2_normalize(x), l2_normalize(y)
     sim = x @ y.T                                             # (n, n)
     gold = np.arange(len(x))
     return float((sim.argmax(1) == gold).mean()), float((sim.argmax(0) == gold).mean())
@@ -51,8 +52,7 @@ def margin_matrix(x: np.ndarray, y: np.ndarray, k: int = 4, margin: str = "ratio
     neighbourhoods over the k nearest rows of the other side."""
     from ..mining.margin import margin_fn
 
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    y = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+    x, y = l2_normalize(x), l2_normalize(y)
     sim = x @ y.T                                                       # (n_x, n_y)
     fwd_mean = -np.sort(-sim, axis=1)[:, : min(k, sim.shape[1])].mean(1)  # (n_x,) x's neighbourhood in y
     bwd_mean = -np.sort(-sim.T, axis=1)[:, : min(k, sim.shape[0])].mean(1)  # (n_y,) y's neighbourhood in x

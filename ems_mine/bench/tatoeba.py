@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..vectors import l2_normalize
 from .metrics import nn_accuracy
 
 
@@ -41,8 +42,7 @@ def tatoeba_accuracy(encoder, data_dir: str | Path, lang: str, batch_size: int =
 
 def gold_and_best_other(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cosine of each gold pair, and of each query's best non-gold candidate (for histograms)."""
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    y = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+    x, y = l2_normalize(x), l2_normalize(y)
     sim = x @ y.T
     gold = np.diag(sim).copy()
     np.fill_diagonal(sim, -np.inf)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..vectors import l2_normalize
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "samples"
 
@@ -77,10 +78,6 @@ def _load_precomputed(path: str, corpus, model_id: str | None, side: str) -> tup
         raise UserError(f"{npy}: embeddings of model {meta.get('model_id')} ({meta.get('model_dir')}), but this run "
                         f"uses model {model_id}; re-embed with the same model or pass its --model")
     return np.asarray(emb, dtype=np.float32), meta
-
-
-def _normalized(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def _filters(src_text: list[str], tgt_text: list[str], scores: np.ndarray, o: MineOptions) -> tuple[np.ndarray, dict]:
@@ -149,7 +146,7 @@ def mine_corpora(src_corpus: str, tgt_corpus: str, src_lang: str, tgt_lang: str,
                         "embed both corpora with the same model")
     stages.done("embed")
 
-    s_idx, t_idx, scores = mine_embeddings(_normalized(x), _normalized(y), k=o.k, margin=o.margin, mode=o.mode,
+    s_idx, t_idx, scores = mine_embeddings(l2_normalize(x), l2_normalize(y), k=o.k, margin=o.margin, mode=o.mode,
                                            threshold=o.threshold, index=o.index, progress=not o.quiet)
     n_candidates = len(scores)
     stages.done("mine")
