@@ -8,6 +8,7 @@ Languages default to the 12 with the most training data. Appends the table to RE
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peers import load_peers  # noqa: E402
-from results import RESULTS, append_results  # noqa: E402
+from results import RESULTS, append_results, machine  # noqa: E402
 
 from ems_mine.bench.metrics import nn_accuracy, xsim_error  # noqa: E402
 from ems_mine.bench.tatoeba import load_pair  # noqa: E402
@@ -27,11 +28,26 @@ from ems_mine.encoder import EMSEncoder  # noqa: E402
 TOP12 = "deu,fra,spa,por,ces,swe,dan,hrv,epo,cmn,jpn,rus"
 
 
+MARK = "<!-- peers -->"
+
+
+def put_in_card(card: Path, table: str, command: str) -> None:
+    """Replace what lies between the two ``<!-- peers -->`` markers of the card with the table."""
+    text = card.read_text(encoding="utf-8")
+    parts = text.split(MARK)
+    if len(parts) != 3:
+        sys.exit(f"error: {card} needs exactly two {MARK} lines around the peers table")
+    body = (f"\nMeasured on {machine()} with `{command}`; all three models on the same "
+            f"sentences in the same run (also in `benchmarks/RESULTS.md`).\n\n{table}\n")
+    card.write_text(parts[0] + MARK + body + MARK + parts[2], encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--langs", default=TOP12, help="Tatoeba codes")
     ap.add_argument("--results", default=str(RESULTS))
+    ap.add_argument("--card", help="also put the table into this model card, between its <!-- peers --> markers")
     args = ap.parse_args()
     data = Path(args.data)
     langs = args.langs.split(",")
@@ -60,6 +76,8 @@ def main() -> None:
                                            f"{100 * np.mean([xs[n, lg] for lg in langs]):.1f}**" for n in names) + " |")
     table = "\n".join(lines)
     print(table)
+    if args.card:
+        put_in_card(Path(args.card), table, "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]))
     append_results("Default model vs PyPI peers: Tatoeba accuracy / xSIM error on FLORES dev (%, mean of both directions)",
                    "Same sentences for every model (Tatoeba v1; FLORES-200 dev against eng_Latn, ratio margin, k = 4; "
                    "cmn ↔ zho_Hans). Seconds per model: " + ", ".join(f"{n} {s:.0f}" for n, s in secs.items()) + ".",

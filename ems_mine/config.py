@@ -65,13 +65,18 @@ class TrainConfig:
     ckpt_every: int = 200            # steps
     seed: int = 0
     tokenizer_sample: int = 300_000  # sentences fed to SentencePiece
+    tokenizer: str = ""              # an existing SentencePiece model to use instead of training one
     lang_temperature: float = 5.0    # language balancing of the tokenizer sample
+    distill_weight: float = 0.0      # > 0 adds distillation towards teacher_targets (losses/distill.py)
+    teacher_targets: str = ""        # Parquet from pipelines/teacher_targets.py
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "amsgrad"):
             raise UserError(f"optimizer={self.optimizer!r}: choose 'adamw' or 'amsgrad'")
         if self.xtr_weight <= 0 and self.contrastive_weight <= 0:
             raise UserError("both losses are switched off: set xtr_weight or contrastive_weight above 0")
+        if self.distill_weight > 0 and not self.teacher_targets:
+            raise UserError("distill_weight > 0 needs teacher_targets=FILE (made by pipelines/teacher_targets.py)")
 
 
 def apply_overrides(cfg, overrides: dict[str, str]):

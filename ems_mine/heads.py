@@ -1,4 +1,4 @@
-"""Training-only heads: XTR (bag-of-tokens prediction) and the contrastive projection."""
+"""Training-only heads: XTR (bag-of-tokens prediction), the contrastive projection, the distillation head."""
 from __future__ import annotations
 
 import torch
@@ -36,3 +36,14 @@ class ContrastiveProjection(nn.Module):
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         return self.net(u)
+
+
+class DistillHead(nn.Module):
+    """u (B, D) → Linear → h (B, teacher_dim), compared with the teacher's embedding."""
+
+    def __init__(self, cfg: ModelConfig, teacher_dim: int):
+        super().__init__()
+        self.linear = nn.Linear(cfg.d_model, teacher_dim)
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        return self.linear(u)

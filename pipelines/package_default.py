@@ -36,6 +36,13 @@ def tatoeba_table(enc: EMSEncoder, tatoeba: Path) -> dict[str, dict[str, float]]
     return results
 
 
+def _objective(t: dict) -> str:
+    parts = [f"{t['xtr_weight']:g} × XTR", f"{t['contrastive_weight']:g} × contrastive"]
+    if t.get("distill_weight", 0) > 0:
+        parts.append(f"{t['distill_weight']:g} × distillation towards `{t['teacher_targets']}`")
+    return " + ".join(parts)
+
+
 def _hardware(info: dict) -> str:
     if "threads" in info:
         return f"{info['device']} ({platform.machine()}, {info['threads']} of {info['cpus']} CPU threads)"
@@ -51,6 +58,7 @@ def main() -> None:
     ap.add_argument("--recipe", default="pipelines/train_default.sh")
     ap.add_argument("--hardware", help="how the run was trained, for the card (default: from training.json)")
     ap.add_argument("--minutes", type=float, help="total training minutes (default: from training.json)")
+    ap.add_argument("--note", action="append", default=[], help="an extra line for the card's Training section")
     args = ap.parse_args()
     run, out = Path(args.run), Path(args.out)
     enc = EMSEncoder.from_pretrained(run, device="cpu")
@@ -64,13 +72,13 @@ def main() -> None:
         "# ems-mine default model", "",
         f"An EMS encoder ({cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}, "
         f"SentencePiece vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; {cfg.d_model}-d embeddings; fp16 weights) "
-        "trained from scratch with XTR + 2 × contrastive by `ems-mine train`.", "",
+        f"trained from scratch with {_objective(info['train'])} by `ems-mine train`.", "",
         "## Training", "",
         f"- Recipe: `{args.recipe}` (corpus from `pipelines/prepare_corpus.py`).",
         f"- {info['steps']} steps of {info['train']['batch_size']} pairs ({info['steps'] * info['train']['batch_size']:,} pairs seen) "
         f"in {args.minutes or info['minutes']:.0f} min on {args.hardware or _hardware(info)}.",
         f"- Held-out retrieval accuracy on {info['val_pairs']} training-distribution pairs: {100 * info['val_accuracy']:.1f} %.",
-    ]
+    ] + [f"- {note}" for note in args.note]
     if stats:
         lines += [f"- Corpus: {stats['pairs']:,} xx–en pairs in {stats['languages']} languages "
                   "(Bibles, NLLB-Seed, NTREX-128; Tatoeba and FLORES sentences removed).", "",
@@ -84,6 +92,9 @@ def main() -> None:
               "| language | xx→en | en→xx | mean |", "|---|---:|---:|---:|"]
     lines += [f"| {c} | {100 * v['xx2en']:.1f} | {100 * v['en2xx']:.1f} | {100 * mean[c]:.1f} |"
               for c, v in sorted(tat.items(), key=lambda kv: -mean[kv[0]])]
+    lines += ["", "## Next to the PyPI peers (12 languages, Tatoeba accuracy / xSIM error on FLORES-200 dev, %)", "",
+              "Filled in by `python benchmarks/compare_peers.py --data ../shared/data --card ems_mine/models/default/README.md`.",
+              "<!-- peers -->", "(not measured yet)", "<!-- peers -->"]
     lines += ["", "Data: see `../shared/data/*/SOURCE.txt` for sources and licences (Bible texts PD/CC0/CC BY/CC BY-SA, "
               "NLLB-Seed and NTREX-128 CC BY-SA 4.0, Tatoeba CC BY 2.0 FR).", ""]
     tmp = out.with_name(out.name + ".tmp")

@@ -52,3 +52,16 @@ def test_contrastive_loss_asymmetric_case_and_scale_invariance():
     expected = 0.5 * (sum(ce12) / 2 + sum(ce21) / 2)
     assert contrastive_loss(z1, z2, temperature=t).item() == pytest.approx(expected, rel=1e-6)
     assert contrastive_loss(5 * z1, z2, temperature=t).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_distill_loss_hand_computed_and_masked():
+    from ems_mine.losses import distill_loss
+
+    t = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    h1 = torch.tensor([[2.0, 0.0], [1.0, 1.0], [0.0, 5.0]])    # cos with t: 1, 1/√2, (masked)
+    h2 = torch.tensor([[0.0, 1.0], [0.0, 3.0], [0.0, 5.0]])    # cos with t: 0, 1,    (masked)
+    mask = torch.tensor([True, True, False])
+    # pair 0: (1 − 1) + (1 − 0) = 1; pair 1: (1 − 1/√2) + (1 − 1) = 1 − 1/√2; mean over the 2 unmasked
+    expected = (1 + 1 - 1 / math.sqrt(2)) / 2
+    assert distill_loss(h1, h2, t, mask).item() == pytest.approx(expected, rel=1e-6)
+    assert distill_loss(h1, h2, t, torch.zeros(3, dtype=torch.bool)).item() == 0.0

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import UserError
 from .candidates import select_candidates
-from .knn import knn
+from .knn import gpu_count, knn
 from .margin import score_neighbours
 
 
@@ -19,6 +19,18 @@ def check_embeddings(x: np.ndarray, name: str) -> np.ndarray:
         raise UserError(f"{name}: rows are not L2-normalised (norms {norms.min():.3g}..{norms.max():.3g}); "
                         "normalise them first, e.g. encode(..., normalize=True)")
     return x
+
+
+def neighbours(x: np.ndarray, y: np.ndarray, k: int, index: str = "flat", progress: bool = False):
+    """(fwd_sim, fwd_idx) (S, k): targets of each source; (bwd_sim, bwd_idx) (T, k): sources of each target.
+    Exact search on a CPU makes one pass over the similarities for both ways; FAISS otherwise."""
+    if index == "flat" and gpu_count() == 0:
+        from .onepass import knn_both_ways
+
+        return knn_both_ways(x, y, k, desc="kNN both ways" if progress else None)
+    fwd_sim, fwd_idx = knn(x, y, k, index, desc="kNN src→tgt" if progress else None)
+    bwd_sim, bwd_idx = knn(y, x, k, index, desc="kNN tgt→src" if progress else None)
+    return fwd_sim, fwd_idx, bwd_sim, bwd_idx
 
 
 def mine_embeddings(src_emb: np.ndarray, tgt_emb: np.ndarray, k: int = 4, margin: str = "ratio",
@@ -35,8 +47,7 @@ def mine_embeddings(src_emb: np.ndarray, tgt_emb: np.ndarray, k: int = 4, margin
         raise UserError(f"embedding dimensions differ: src {x.shape[1]}, tgt {y.shape[1]}; embed both sides with the same model")
     if k < 1:
         raise UserError(f"k={k}: the neighbourhood needs at least one neighbour")
-    fwd_sim, fwd_idx = knn(x, y, k, index, desc="kNN src→tgt" if progress else None)  # (S, k) targets of each source
-    bwd_sim, bwd_idx = knn(y, x, k, index, desc="kNN tgt→src" if progress else None)  # (T, k) sources of each target
+    fwd_sim, fwd_idx, bwd_sim, bwd_idx = neighbours(x, y, k, index, progress)
     fwd_scores, bwd_scores = score_neighbours(fwd_sim, fwd_idx, bwd_sim, bwd_idx, margin)
     src, tgt, scores = select_candidates(fwd_scores, fwd_idx, bwd_scores, bwd_idx, mode)
     if threshold is not None:

@@ -1,4 +1,4 @@
-"""The training model: encoder + XTR head + contrastive projection → weighted loss."""
+"""The training model: encoder + XTR head + contrastive projection (+ distillation head) → weighted loss."""
 from __future__ import annotations
 
 import torch
@@ -6,22 +6,25 @@ from torch import nn
 
 from ..config import ModelConfig, TrainConfig
 from ..encoder import pad_batch
-from ..heads import ContrastiveProjection, XTRHead
-from ..losses import contrastive_loss, xtr_loss
+from ..heads import ContrastiveProjection, DistillHead, XTRHead
+from ..losses import contrastive_loss, distill_loss, xtr_loss
 from ..model import EMSModel
 
 
 class EMSObjective(nn.Module):
-    """L = xtr_weight · (XTR(u1→x2) + XTR(u2→x1)) + contrastive_weight · CL(u1, u2)."""
+    """L = xtr_weight · (XTR(u1→x2) + XTR(u2→x1)) + contrastive_weight · CL(u1, u2)
+         [+ distill_weight · KD(u1, u2, teacher)]."""
 
-    def __init__(self, cfg: ModelConfig, tcfg: TrainConfig):
+    def __init__(self, cfg: ModelConfig, tcfg: TrainConfig, teacher_dim: int = 0):
         super().__init__()
         self.tcfg = tcfg
         self.encoder = EMSModel(cfg)
         self.xtr = XTRHead(cfg) if tcfg.xtr_weight > 0 else None
         self.proj = ContrastiveProjection(cfg) if tcfg.contrastive_weight > 0 else None
+        self.distill = DistillHead(cfg, teacher_dim) if tcfg.distill_weight > 0 else None
 
-    def forward(self, src: list, tgt: list, src_lang: torch.Tensor, tgt_lang: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, src: list, tgt: list, src_lang: torch.Tensor, tgt_lang: torch.Tensor,
+                teacher: torch.Tensor | None = None, has_teacher: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         device = src_lang.device
         ids = pad_batch(list(src) + list(tgt)).to(device)   # (2B, T) both sides in one pass
         u1, u2 = self.encoder(ids).chunk(2)                  # (B, D) each
@@ -34,5 +37,8 @@ class EMSObjective(nn.Module):
         if self.proj is not None:
             losses["cl"] = contrastive_loss(self.proj(u1), self.proj(u2), self.tcfg.temperature)
             total = total + self.tcfg.contrastive_weight * losses["cl"]
+        if self.distill is not None and teacher is not None:
+            losses["kd"] = distill_loss(self.distill(u1), self.distill(u2), teacher, has_teacher)
+            total = total + self.tcfg.distill_weight * losses["kd"]
         losses["loss"] = total
         return losses

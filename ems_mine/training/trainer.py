@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import signal
 import threading
 import time
@@ -27,6 +28,7 @@ from ..errors import UserError
 from ..tokenizer import Tokenizer, train_tokenizer
 from .checkpoint import load_checkpoint, save_checkpoint
 from .objective import EMSObjective
+from .teacher_targets import load_teacher_targets
 
 CALIBRATION_STEPS = 10  # steps timed to size the schedule of a --max-minutes run
 WARMUP_STEPS_UNTIMED = 5
@@ -87,6 +89,8 @@ class _Data:
     train_rows: np.ndarray
     lengths: np.ndarray
     steps_per_epoch: int
+    teacher: np.ndarray | None = None       # (U, Dt) teacher embeddings of English sentences
+    teacher_row: np.ndarray | None = None   # (N,) row of pair i's target in teacher, −1 for none
 
 
 def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConfig, resume: bool, rank: int,
@@ -94,7 +98,12 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
     languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
     tok_file = out / "tokenizer.model"
-    if rank == 0 and not resume:
+    if rank == 0 and not resume and tcfg.tokenizer:
+        if not Path(tcfg.tokenizer).is_file():
+            raise UserError(f"tokenizer={tcfg.tokenizer}: no such SentencePiece model")
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tcfg.tokenizer, tok_file)
+    elif rank == 0 and not resume:
         log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
         train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
     _barrier(world)
@@ -106,12 +115,17 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     perm = np.random.default_rng(tcfg.seed).permutation(len(pairs))
     n_val = min(tcfg.val_pairs, len(pairs) // 10)
     val_rows, train_rows = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    train_rows = _without_copies_of(pairs, train_rows, val_rows)
     lengths = pairs.lengths()
     steps_per_epoch = len(epoch_batches(lengths, train_rows, tcfg.batch_size, tcfg.seed, 0)) // world
     if steps_per_epoch == 0:
         raise UserError(f"{train_path}: {len(train_rows)} training pairs is fewer than one batch of "
                         f"{tcfg.batch_size} per process; lower --set batch_size")
-    return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch)
+    teacher = teacher_row = None
+    if tcfg.distill_weight > 0:
+        teacher, teacher_row = load_teacher_targets(tcfg.teacher_targets, train_path)
+        log.say(f"distillation targets for {np.mean(teacher_row >= 0):.1%} of the pairs from {tcfg.teacher_targets}")
+    return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row)
 
 
 def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, tcfg: TrainConfig,
@@ -145,7 +159,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
     val_rows, train_rows, lengths, steps_per_epoch = data.val_rows, data.train_rows, data.lengths, data.steps_per_epoch
     n_val = len(val_rows)
 
-    objective = EMSObjective(model_cfg, tcfg).to(device)
+    teacher_dim = 0 if data.teacher is None else data.teacher.shape[1]
+    objective = EMSObjective(model_cfg, tcfg, teacher_dim).to(device)
     optimizer = _make_optimizer(objective, tcfg)
     state = {"step": 0, "schedule_steps": max_steps or (None if max_minutes else tcfg.epochs * steps_per_epoch)}
     if resume:
@@ -179,7 +194,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
             with amp:
                 losses = model(pairs.side("src", rows), pairs.side("tgt", rows),
                                torch.as_tensor(pairs.src_lang[rows], dtype=torch.long, device=device),
-                               torch.as_tensor(pairs.tgt_lang[rows], dtype=torch.long, device=device))
+                               torch.as_tensor(pairs.tgt_lang[rows], dtype=torch.long, device=device),
+                               *_teacher_batch(data, rows, device))
             optimizer.zero_grad(set_to_none=True)
             losses["loss"].backward()
             if tcfg.grad_clip > 0:
@@ -227,6 +243,24 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         log.say(f"model written to {out}")
     _barrier(world)
     return out
+
+
+def _without_copies_of(pairs: TokenizedPairs, rows: np.ndarray, held_out: np.ndarray) -> np.ndarray:
+    """``rows`` less any pair whose source sentence is also a held-out one (a re-weighted corpus repeats rows)."""
+    if len(held_out) == 0:
+        return rows
+    key = {s.tobytes() for s in pairs.side("src", held_out)}
+    return np.array([r for r, s in zip(rows, pairs.side("src", rows)) if s.tobytes() not in key], dtype=rows.dtype)
+
+
+def _teacher_batch(data: _Data, rows: np.ndarray, device: str) -> tuple:
+    """(targets (B, Dt), has_target (B,) bool) for the batch, or () without distillation."""
+    if data.teacher is None:
+        return ()
+    idx = data.teacher_row[rows]                                           # (B,)
+    has = idx >= 0
+    targets = data.teacher[np.where(has, idx, 0)]                          # (B, Dt)
+    return torch.from_numpy(targets).to(device), torch.from_numpy(has).to(device)
 
 
 def _with_minutes(state: dict, t_start: float) -> dict:

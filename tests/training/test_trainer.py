@@ -96,3 +96,14 @@ def test_sigterm_saves_a_checkpoint_and_resume_finishes(pairs_file, tmp_path):
     r = subprocess.run([*cmd[:4], "--train", str(pairs_file), "--out", str(out), "--resume"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((out / "training.json").read_text())["steps"] == 400
+
+
+def test_training_rows_drop_copies_of_held_out_pairs():
+    from ems_mine.data.pairs import TokenizedPairs
+    from ems_mine.training.trainer import _without_copies_of
+
+    ids = np.array([1, 2, 3, 1, 2, 5], dtype=np.int32)       # sentences [1 2], [3], [1 2], [5]
+    off = np.array([0, 2, 3, 5, 6])
+    pairs = TokenizedPairs(ids, off, ids, off, np.zeros(4, np.int16), np.zeros(4, np.int16))
+    np.testing.assert_array_equal(_without_copies_of(pairs, np.array([1, 2, 3]), np.array([0])), [1, 3])
+    np.testing.assert_array_equal(_without_copies_of(pairs, np.array([1, 2, 3]), np.array([], dtype=int)), [1, 2, 3])

@@ -1,0 +1,94 @@
+"""Training-recipe measurements: Tatoeba accuracy reached per CPU-minute.
+
+Each call trains one configuration for a fixed wall-clock budget (``--max-minutes`` sizes the cosine
+schedule to end in time) and measures Tatoeba accuracy (mean of both directions) on the 12 languages
+with the most training data. The row goes to ``benchmarks/recipe_sweep.jsonl``; ``--report`` turns all
+rows into a table in RESULTS.md.
+
+    python benchmarks/recipe_sweep.py --label tiny --minutes 6 --preset ems-tiny --set vocab_size=8000
+    python benchmarks/recipe_sweep.py --report
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from results import append_results  # noqa: E402
+
+from ems_mine.bench.metrics import nn_accuracy  # noqa: E402
+from ems_mine.bench.tatoeba import embed_pair  # noqa: E402
+from ems_mine.config import PRESETS, TrainConfig, apply_overrides, split_overrides  # noqa: E402
+from ems_mine.encoder import EMSEncoder  # noqa: E402
+from ems_mine.training.trainer import train  # noqa: E402
+
+TOP12 = "deu fra spa por ces swe dan hrv epo cmn jpn rus".split()
+ROWS = Path(__file__).with_name("recipe_sweep.jsonl")
+
+
+def top12_accuracy(encoder, tatoeba_dir: Path) -> dict[str, float]:
+    return {lang: float(np.mean(nn_accuracy(*embed_pair(encoder, tatoeba_dir, lang)))) for lang in TOP12}
+
+
+def run(args) -> None:
+    out = Path(args.runs) / args.label
+    if out.exists():
+        shutil.rmtree(out)
+    model_over, train_over = split_overrides(tuple(args.set))
+    t0 = time.monotonic()
+    train(args.train, out, apply_overrides(PRESETS[args.preset], model_over), apply_overrides(TrainConfig(), train_over),
+          max_minutes=args.minutes, progress=False, device="cpu")
+    minutes = (time.monotonic() - t0) / 60
+    info = json.loads((out / "training.json").read_text())
+    acc = top12_accuracy(EMSEncoder.from_pretrained(out, device="cpu"), Path(args.data) / "eval/tatoeba")
+    row = {"label": args.label, "preset": args.preset, "set": args.set, "minutes": round(minutes, 2),
+           "steps": info["steps"], "pairs_seen": info["steps"] * info["train"]["batch_size"],
+           "val_accuracy": round(info["val_accuracy"], 4), "tatoeba_top12": round(float(np.mean(list(acc.values()))), 4),
+           "per_lang": {k: round(v, 4) for k, v in acc.items()}}
+    with open(ROWS, "a") as f:
+        f.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
+
+
+def report() -> None:
+    rows = [json.loads(line) for line in ROWS.read_text().splitlines() if line.strip()]
+    lines = ["| run | preset | settings | minutes | steps | pairs seen | held-out acc. | Tatoeba top-12 | per CPU-minute | note |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['label']} | {r['preset']} | {' '.join(r['set'])} | {r['minutes']:.1f} | {r['steps']} | "
+                     f"{r['pairs_seen']} | {100 * r['val_accuracy']:.1f} | {100 * r['tatoeba_top12']:.1f} | "
+                     f"{100 * r['tatoeba_top12'] / r['minutes']:.2f} | {r.get('note', '')} |")
+    append_results("Training recipe sweep (Tatoeba top-12 accuracy per CPU-minute)",
+                   "Each row trains from scratch on data/train-pairs for a fixed wall-clock budget (2 threads); "
+                   "Tatoeba accuracy is the mean of both directions over deu fra spa por ces swe dan hrv epo cmn jpn rus. "
+                   "Rows: `benchmarks/recipe_sweep.jsonl` (the training file is in the run label: `mix` rows train on "
+                   "`pipelines/mix_corpus.py` output).", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--label")
+    ap.add_argument("--minutes", type=float, default=6.0)
+    ap.add_argument("--preset", default="ems-mini", choices=sorted(PRESETS))
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--train", default="data/train-pairs/pairs.parquet")
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--runs", default="runs/sweep")
+    ap.add_argument("--report", action="store_true", help="write the table of all rows to RESULTS.md")
+    args = ap.parse_args()
+    if args.report:
+        report()
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
