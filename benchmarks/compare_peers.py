@@ -21,12 +21,9 @@ from peers import load_peers  # noqa: E402
 from results import RESULTS, append_results, machine  # noqa: E402
 
 from ems_mine.bench.metrics import nn_accuracy, xsim_error  # noqa: E402
-from ems_mine.bench.tatoeba import load_pair  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12, load_pair  # noqa: E402
 from ems_mine.bench.xsim import flores_files, resolve_flores  # noqa: E402
 from ems_mine.encoder import EMSEncoder  # noqa: E402
-
-TOP12 = "deu,fra,spa,por,ces,swe,dan,hrv,epo,cmn,jpn,rus"
-
 
 MARK = "<!-- peers -->"
 
@@ -45,7 +42,7 @@ def put_in_card(card: Path, table: str, command: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
-    ap.add_argument("--langs", default=TOP12, help="Tatoeba codes")
+    ap.add_argument("--langs", default=",".join(TOP12), help="Tatoeba codes")
     ap.add_argument("--results", default=str(RESULTS))
     ap.add_argument("--card", help="also put the table into this model card, between its <!-- peers --> markers")
     args = ap.parse_args()

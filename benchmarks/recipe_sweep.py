@@ -23,18 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from results import append_results  # noqa: E402
 
-from ems_mine.bench.metrics import nn_accuracy  # noqa: E402
-from ems_mine.bench.tatoeba import embed_pair  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12, tatoeba_accuracy  # noqa: E402
 from ems_mine.config import PRESETS, TrainConfig, apply_overrides, split_overrides  # noqa: E402
 from ems_mine.encoder import EMSEncoder  # noqa: E402
 from ems_mine.training.trainer import train  # noqa: E402
 
-TOP12 = "deu fra spa por ces swe dan hrv epo cmn jpn rus".split()
 ROWS = Path(__file__).with_name("recipe_sweep.jsonl")
 
 
 def top12_accuracy(encoder, tatoeba_dir: Path) -> dict[str, float]:
-    return {lang: float(np.mean(nn_accuracy(*embed_pair(encoder, tatoeba_dir, lang)))) for lang in TOP12}
+    return {lang: float(np.mean(list(tatoeba_accuracy(encoder, tatoeba_dir, lang).values()))) for lang in TOP12}
 
 
 def run(args) -> None:

@@ -15,12 +15,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ems_mine.bench.tatoeba import tatoeba_accuracy  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12, tatoeba_accuracy  # noqa: E402
 from ems_mine.encoder import DEFAULT_MODEL_DIR, EMSEncoder  # noqa: E402
 from ems_mine.errors import UserError  # noqa: E402
 from ems_mine.languages import normalize_lang  # noqa: E402
-
-TOP12 = ("deu", "fra", "spa", "por", "ces", "swe", "dan", "hrv", "epo", "cmn", "jpn", "rus")
 
 
 def tatoeba_table(enc: EMSEncoder, tatoeba: Path) -> dict[str, dict[str, float]]:

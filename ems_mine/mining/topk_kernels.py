@@ -25,6 +25,8 @@ def insert(sims, ids, v, j):
 # 1-D slices and counting compares keep the scans vectorised. Only reassociation is allowed (no
 # "no-inf" assumption: the running top-k starts at -inf); there are no float sums, so results are exact.
 FAST = {"reassoc", "nsz", "contract"}
+
+
 @njit(cache=True, nogil=True, fastmath=FAST)
 def merge_rows(tile, r0, c0, sims, ids):
     """Merge every row of tile (b, c) into the top-k of rows r0.. (candidate ids c0..)."""
@@ -44,6 +46,7 @@ def merge_rows(tile, r0, c0, sims, ids):
                 if seg[j] > thr:
                     insert(s, ix, seg[j], c0 + j0 + j)
                     thr = s[k - 1]
+
 
 @njit(cache=True, nogil=True, fastmath=FAST)
 def merge_cols(tile, c0, r0, sims, ids):
