@@ -9,6 +9,7 @@ default model.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -80,11 +81,12 @@ def main() -> None:
     sents = (sents * (args.sentences // len(sents) + 1))[: args.sentences]
     default = EMSEncoder.from_pretrained(args.model, device="cpu")
     models = [("default model", default)]
-    base_cfg = PRESETS["ems-base"]
+    vocab = default.tokenizer.vocab_size       # the random models take the default tokenizer's ids
+    base_cfg = dataclasses.replace(PRESETS["ems-base"], vocab_size=max(PRESETS["ems-base"].vocab_size, vocab))
     models.append(("ems-base size (random)", TokenIdsModel("ems-base", EMSModel(base_cfg), default.tokenizer)))
     bert, call = labse_size()
     models.append(("LaBSE size (random)", TokenIdsModel("labse", bert, default.tokenizer, call)))
-    models.append(("LASER size (random)", TokenIdsModel("laser", LaserSize(), default.tokenizer, lambda m, ids: m(ids))))
+    models.append(("LASER size (random)", TokenIdsModel("laser", LaserSize(max(50_000, vocab)), default.tokenizer, lambda m, ids: m(ids))))
     models += [(p.name, p) for p in load_peers()]
     rates = {}
     for name, m in models:

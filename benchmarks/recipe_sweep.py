@@ -6,11 +6,16 @@ with the most training data. The row goes to ``benchmarks/recipe_sweep.jsonl``; 
 rows into a table in RESULTS.md.
 
     python benchmarks/recipe_sweep.py --label tiny --minutes 6 --preset ems-tiny --set vocab_size=8000
+    python benchmarks/recipe_sweep.py --record runs/pilot --label pilot --note "top-12 subset"  # a finished run
     python benchmarks/recipe_sweep.py --report
+
+``--record`` measures a run made by ``ems-mine train`` (e.g. with ``--max-steps``); its minutes are the
+trainer's own (``training.json``), settings come from its ``run.json``.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import sys
@@ -43,13 +48,30 @@ def run(args) -> None:
     t0 = time.monotonic()
     train(args.train, out, apply_overrides(PRESETS[args.preset], model_over), apply_overrides(TrainConfig(), train_over),
           max_minutes=args.minutes, progress=False, device="cpu")
-    minutes = (time.monotonic() - t0) / 60
+    write_row(args, out, args.preset, args.set, (time.monotonic() - t0) / 60)
+
+
+def record(args) -> None:
+    """Measure a finished ``ems-mine train`` run; settings are what differs from TrainConfig and ems-tiny."""
+    out = Path(args.record)
+    run = json.loads((out / "run.json").read_text())
+    base = {**dataclasses.asdict(PRESETS["ems-tiny"]), **dataclasses.asdict(TrainConfig())}
+    given = {**run["model"], **run["train"]}
+    settings = [f"{k}={v}" for k, v in given.items() if k in base and k != "languages" and base[k] != v]
+    settings.append(f"train={Path(run['train_path']).name}")
+    minutes = json.loads((out / "training.json").read_text())["minutes"]
+    write_row(args, out, "ems-tiny", settings, minutes)
+
+
+def write_row(args, out: Path, preset: str, settings: list[str], minutes: float) -> None:
     info = json.loads((out / "training.json").read_text())
     acc = top12_accuracy(EMSEncoder.from_pretrained(out, device="cpu"), Path(args.data) / "eval/tatoeba")
-    row = {"label": args.label, "preset": args.preset, "set": args.set, "minutes": round(minutes, 2),
+    row = {"label": args.label, "preset": preset, "set": settings, "minutes": round(minutes, 2),
            "steps": info["steps"], "pairs_seen": info["steps"] * info["train"]["batch_size"],
            "val_accuracy": round(info["val_accuracy"], 4), "tatoeba_top12": round(float(np.mean(list(acc.values()))), 4),
            "per_lang": {k: round(v, 4) for k, v in acc.items()}}
+    if args.note:
+        row["note"] = args.note
     with open(ROWS, "a") as f:
         f.write(json.dumps(row) + "\n")
     print(json.dumps(row))
@@ -64,10 +86,12 @@ def report() -> None:
                      f"{r['pairs_seen']} | {100 * r['val_accuracy']:.1f} | {100 * r['tatoeba_top12']:.1f} | "
                      f"{100 * r['tatoeba_top12'] / r['minutes']:.2f} | {r.get('note', '')} |")
     append_results("Training recipe sweep (Tatoeba top-12 accuracy per CPU-minute)",
-                   "Each row trains from scratch on data/train-pairs for a fixed wall-clock budget (2 threads); "
+                   "Each row trains from scratch on 2 threads, for a fixed wall-clock budget (`--minutes`) or a fixed "
+                   "number of steps (rows measured with `--record` from an `ems-mine train` run; their settings list "
+                   "what differs from ems-tiny and TrainConfig's defaults, and `train=` the training file). "
                    "Tatoeba accuracy is the mean of both directions over deu fra spa por ces swe dan hrv epo cmn jpn rus. "
-                   "Rows: `benchmarks/recipe_sweep.jsonl` (the training file is in the run label: `mix` rows train on "
-                   "`pipelines/mix_corpus.py` output).", "\n".join(lines))
+                   "Rows: `benchmarks/recipe_sweep.jsonl`; `mix.parquet` and `top12.parquet` are written by "
+                   "`pipelines/mix_corpus.py` (see its docstring).", "\n".join(lines))
     print("\n".join(lines))
 
 
@@ -81,9 +105,13 @@ def main() -> None:
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--runs", default="runs/sweep")
     ap.add_argument("--report", action="store_true", help="write the table of all rows to RESULTS.md")
+    ap.add_argument("--record", metavar="RUN_DIR", help="measure a finished `ems-mine train` run instead of training")
+    ap.add_argument("--note", default="", help="a remark for the row's note column")
     args = ap.parse_args()
     if args.report:
         report()
+    elif args.record:
+        record(args)
     else:
         run(args)
 

@@ -69,6 +69,7 @@ class TrainConfig:
     lang_temperature: float = 5.0    # language balancing of the tokenizer sample
     distill_weight: float = 0.0      # > 0 adds distillation towards teacher_targets (losses/distill.py)
     teacher_targets: str = ""        # Parquet from pipelines/teacher_targets.py
+    init: str = ""                   # a model directory to start from: its tokenizer and encoder weights
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "amsgrad"):
@@ -77,6 +78,8 @@ class TrainConfig:
             raise UserError("both losses are switched off: set xtr_weight or contrastive_weight above 0")
         if self.distill_weight > 0 and not self.teacher_targets:
             raise UserError("distill_weight > 0 needs teacher_targets=FILE (made by pipelines/teacher_targets.py)")
+        if self.init and self.tokenizer:
+            raise UserError("init=DIR brings its own tokenizer: drop tokenizer=FILE")
 
 
 def apply_overrides(cfg, overrides: dict[str, str]):

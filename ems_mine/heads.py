@@ -32,7 +32,8 @@ class ContrastiveProjection(nn.Module):
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model), nn.ReLU(), nn.Linear(cfg.d_model, cfg.proj_dim))
+        self.net = (nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model), nn.ReLU(), nn.Linear(cfg.d_model, cfg.proj_dim))
+                    if cfg.proj_dim else nn.Identity())  # proj_dim = 0: contrast the sentence embeddings themselves
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         return self.net(u)

@@ -26,14 +26,16 @@ class EMSModel(nn.Module):
             cfg.d_model, cfg.n_heads, cfg.d_ffn, cfg.dropout, activation=F.silu,
             layer_norm_eps=1e-12, batch_first=True, norm_first=False,  # post-LN, swish FFN
         )
-        self.layers = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
+        # n_layers = 0 is a bag of position-aware token embeddings: the cheap first stage of a recipe
+        self.layers = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False) if cfg.n_layers else None
         self.apply(_init_weights)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         mask = ids != PAD_ID                                        # (B, T) True on tokens
         pos = torch.cumsum(mask, dim=1) * mask                      # (B, T) 1..L on tokens, 0 on pad
         x = self.emb_drop(self.emb_norm(self.tok_emb(ids) + self.pos_emb(pos)))  # (B, T, D)
-        x = self.layers(x, src_key_padding_mask=~mask)              # (B, T, D)
+        if self.layers is not None:
+            x = self.layers(x, src_key_padding_mask=~mask)          # (B, T, D)
         m = mask.unsqueeze(-1).to(x.dtype)                          # (B, T, 1)
         return (x * m).sum(1) / m.sum(1).clamp(min=1.0)             # (B, D) mean over tokens
 

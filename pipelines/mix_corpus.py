@@ -2,6 +2,8 @@
 
     python pipelines/mix_corpus.py --pairs data/train-pairs/pairs.parquet --out data/train-pairs/mix.parquet \
         --source ntrex128=3 --langs deu,fra,spa,por,ces,swe,dan,hrv,epo,zho,zho_Hant,jpn,rus=2
+    python pipelines/mix_corpus.py --out data/train-pairs/top12.parquet \
+        --only deu,fra,spa,por,ces,swe,dan,hrv,epo,zho,zho_Hant,jpn,rus      # the recipe pilots' subset
 
 The trainer shuffles every epoch, so repeating a row is sampling it that many times more often. Writes
 the pairs per language and source of the result next to it (``<out>.stats.md``).
@@ -34,8 +36,13 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--source", nargs="*", default=[], help="SOURCE[,SOURCE...]=WEIGHT")
     ap.add_argument("--langs", nargs="*", default=[], help="LANG[,LANG...]=WEIGHT (src_lang codes)")
+    ap.add_argument("--only", default="", help="LANG[,LANG...]: keep only these src_lang codes (pilot runs)")
     args = ap.parse_args()
     df = pl.read_parquet(args.pairs)
+    if args.only:
+        df = df.filter(pl.col("src_lang").is_in(args.only.split(",")))
+        if df.is_empty():
+            sys.exit(f"error: --only {args.only}: no pairs with these src_lang codes in {args.pairs}")
     weight = pl.lit(1, dtype=pl.Int64)
     for names, w in parse(args.source):
         weight = weight * pl.when(pl.col("source").is_in(names)).then(w).otherwise(1)

@@ -35,10 +35,16 @@ def tatoeba_table(enc: EMSEncoder, tatoeba: Path) -> dict[str, dict[str, float]]
 
 
 def _objective(t: dict) -> str:
-    parts = [f"{t['xtr_weight']:g} × XTR", f"{t['contrastive_weight']:g} × contrastive"]
+    parts = [f"{w:g} × {name}" for name, w in (("XTR", t["xtr_weight"]), ("contrastive", t["contrastive_weight"])) if w > 0]
     if t.get("distill_weight", 0) > 0:
         parts.append(f"{t['distill_weight']:g} × distillation towards `{t['teacher_targets']}`")
     return " + ".join(parts)
+
+
+def _shape(cfg) -> str:
+    if cfg.n_layers == 0:
+        return "no Transformer layers: the mean of layer-normalised token + position embeddings, d_model " + str(cfg.d_model)
+    return f"{cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}"
 
 
 def _hardware(info: dict) -> str:
@@ -68,8 +74,8 @@ def main() -> None:
     cfg = enc.config
     lines = [
         "# ems-mine default model", "",
-        f"An EMS encoder ({cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}, "
-        f"SentencePiece vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; {cfg.d_model}-d embeddings; fp16 weights) "
+        f"An EMS encoder ({_shape(cfg)}, SentencePiece vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; "
+        f"{cfg.d_model}-d embeddings; fp16 weights) "
         f"trained from scratch with {_objective(info['train'])} by `ems-mine train`.", "",
         "## Training", "",
         f"- Recipe: `{args.recipe}` (corpus from `pipelines/prepare_corpus.py`).",

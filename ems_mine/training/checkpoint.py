@@ -60,3 +60,26 @@ def load_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.opt
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state(rng["cuda"])
     return state
+
+
+def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike) -> str:
+    """Copy a model directory's encoder weights into ``encoder``; layers it lacks keep their fresh
+    initialisation (a 0-layer first stage grows into a Transformer). Returns a one-line summary."""
+    from safetensors.torch import load_file
+
+    from ..errors import UserError
+
+    path = Path(model_dir) / "model.safetensors"
+    if not path.is_file():
+        raise UserError(f"init={model_dir}: no model.safetensors there; pass a directory written by `ems-mine train`")
+    own = encoder.state_dict()
+    given = load_file(path)
+    for name, tensor in given.items():
+        if name not in own:
+            raise UserError(f"{path}: weight {name!r} has no place in this model; init= needs the same architecture")
+        if tensor.shape != own[name].shape:
+            raise UserError(f"{path}: {name} is {tuple(tensor.shape)} but this model needs {tuple(own[name].shape)}; "
+                            "set d_model, d_ffn, n_heads and max_len as in the init model")
+    encoder.load_state_dict({k: v.float() for k, v in given.items()}, strict=False)
+    fresh = sorted({int(k.split(".")[2]) for k in own if k not in given and k.startswith("layers.layers.")})
+    return f"{len(given)} tensors loaded" + (f", layers {fresh} fresh" if fresh else "")

@@ -26,7 +26,7 @@ from ..data.pairs import TokenizedPairs, scan_pairs, tokenize_pairs
 from ..encoder import EMSEncoder, default_device, embed_token_ids
 from ..errors import UserError
 from ..tokenizer import Tokenizer, train_tokenizer
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint, warm_start
 from .objective import EMSObjective
 from .teacher_targets import load_teacher_targets
 
@@ -98,11 +98,12 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
     languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
     tok_file = out / "tokenizer.model"
-    if rank == 0 and not resume and tcfg.tokenizer:
-        if not Path(tcfg.tokenizer).is_file():
-            raise UserError(f"tokenizer={tcfg.tokenizer}: no such SentencePiece model")
+    given_tokenizer = str(Path(tcfg.init) / "tokenizer.model") if tcfg.init else tcfg.tokenizer
+    if rank == 0 and not resume and given_tokenizer:
+        if not Path(given_tokenizer).is_file():
+            raise UserError(f"{given_tokenizer}: no such SentencePiece model; check init= / tokenizer=")
         out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tcfg.tokenizer, tok_file)
+        shutil.copyfile(given_tokenizer, tok_file)
     elif rank == 0 and not resume:
         log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
         train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
@@ -167,6 +168,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         state = load_checkpoint(ckpt_dir, objective, optimizer)
         log.say(f"resumed at step {state['step']}")
     else:
+        if tcfg.init:
+            log.say(f"encoder starts from {tcfg.init}: {warm_start(objective.encoder, tcfg.init)}")
         out.mkdir(parents=True, exist_ok=True)
         if rank == 0:
             run_file.write_text(json.dumps({"train_path": str(train_path), "model": model_cfg.to_dict(),

@@ -24,3 +24,9 @@ def test_weights_multiply_and_rows_are_repeated(tmp_path):
     bad = subprocess.run([sys.executable, str(SCRIPT), "--pairs", str(pairs), "--out", str(tmp_path / "x.parquet"),
                           "--source", "ntrex128=0"], capture_output=True, text=True)
     assert bad.returncode != 0 and "integer weight" in bad.stderr and not (tmp_path / "x.parquet").exists()
+    only = subprocess.run([sys.executable, str(SCRIPT), "--pairs", str(pairs), "--out", str(tmp_path / "fra.parquet"),
+                           "--only", "fra", "--source", "ntrex128=2"], check=True, capture_output=True)
+    assert only.returncode == 0 and sorted(pq.read_table(tmp_path / "fra.parquet").column("src").to_pylist()) == ["c", "c", "d"]
+    none = subprocess.run([sys.executable, str(SCRIPT), "--pairs", str(pairs), "--out", str(tmp_path / "y.parquet"),
+                           "--only", "jpn"], capture_output=True, text=True)
+    assert none.returncode != 0 and "no pairs" in none.stderr and not (tmp_path / "y.parquet").exists()
