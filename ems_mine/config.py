@@ -30,6 +30,14 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return {**dataclasses.asdict(self), "languages": list(self.languages)}
 
+    def describe(self) -> str:
+        """The shape in words, for model cards."""
+        if self.n_layers == 0:
+            body = "no Transformer layers: the mean of layer-normalised token + position embeddings"
+        else:
+            body = f"{self.n_layers} layers, {self.n_heads} heads, FFN {self.d_ffn}"
+        return f"{body}, d_model {self.d_model}, vocabulary {self.vocab_size}, max {self.max_len} tokens"
+
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
         names = {f.name for f in dataclasses.fields(cls)}

@@ -144,6 +144,5 @@ def embed_token_ids(model: EMSModel, ids: Sequence[Sequence[int]], batch_size: i
 
 
 def _default_card(cfg: ModelConfig) -> str:
-    return (f"# EMS sentence encoder\n\n{cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, "
-            f"FFN {cfg.d_ffn}, vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens.\n\n"
+    return (f"# EMS sentence encoder\n\n{cfg.describe()}.\n\n"
             f"Languages ({len(cfg.languages)}): {', '.join(cfg.languages)}\n")

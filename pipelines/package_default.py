@@ -41,12 +41,6 @@ def _objective(t: dict) -> str:
     return " + ".join(parts)
 
 
-def _shape(cfg) -> str:
-    if cfg.n_layers == 0:
-        return "no Transformer layers: the mean of layer-normalised token + position embeddings, d_model " + str(cfg.d_model)
-    return f"{cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}"
-
-
 def _hardware(info: dict) -> str:
     if "threads" in info:
         return f"{info['device']} ({platform.machine()}, {info['threads']} of {info['cpus']} CPU threads)"
@@ -74,8 +68,7 @@ def main() -> None:
     cfg = enc.config
     lines = [
         "# ems-mine default model", "",
-        f"An EMS encoder ({_shape(cfg)}, SentencePiece vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; "
-        f"{cfg.d_model}-d embeddings; fp16 weights) "
+        f"An EMS encoder ({cfg.describe()}; SentencePiece tokenizer; {cfg.d_model}-d embeddings; fp16 weights) "
         f"trained from scratch with {_objective(info['train'])} by `ems-mine train`.", "",
         "## Training", "",
         f"- Recipe: `{args.recipe}` (corpus from `pipelines/prepare_corpus.py`).",

@@ -327,8 +327,7 @@ class _Bar:
 def _training_card(cfg: ModelConfig, info: dict, train_path) -> str:
     return (f"# EMS sentence encoder\n\nTrained by `ems-mine train` on `{train_path}` "
             f"({info['pairs']} pairs, {len(cfg.languages)} languages).\n\n"
-            f"- Shape: {cfg.n_layers} layers, d_model {cfg.d_model}, {cfg.n_heads} heads, FFN {cfg.d_ffn}, "
-            f"vocabulary {cfg.vocab_size}, max {cfg.max_len} tokens; embedding dimension {cfg.d_model}.\n"
+            f"- Shape: {cfg.describe()}; embedding dimension {cfg.d_model}.\n"
             f"- Training: {info['steps']} steps of {info['train']['batch_size']} pairs, {info['minutes']:.1f} min "
             f"on {info['device']} (world size {info['world_size']}).\n"
             f"- Held-out retrieval accuracy ({info['val_pairs']} pairs, mean of both directions): "

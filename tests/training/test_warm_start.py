@@ -84,3 +84,8 @@ def test_proj_dim_zero_contrasts_the_embeddings_themselves():
     u = torch.randn(3, 128)
     assert torch.equal(ContrastiveProjection(dataclasses.replace(BAG, proj_dim=0))(u), u)
     assert ContrastiveProjection(PRESETS["ems-tiny"])(u).shape == (3, 128)
+
+
+def test_shape_in_words_for_cards():
+    assert PRESETS["ems-tiny"].describe() == "2 layers, 4 heads, FFN 512, d_model 128, vocabulary 4000, max 64 tokens"
+    assert BAG.describe().startswith("no Transformer layers: the mean of layer-normalised token + position embeddings")
