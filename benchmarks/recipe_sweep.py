@@ -59,12 +59,13 @@ def record(args) -> None:
     given = {**run["model"], **run["train"]}
     settings = [f"{k}={v}" for k, v in given.items() if k in base and k != "languages" and base[k] != v]
     settings.append(f"train={Path(run['train_path']).name}")
-    minutes = json.loads((out / "training.json").read_text())["minutes"]
-    write_row(args, out, "ems-tiny", settings, minutes)
+    write_row(args, out, "ems-tiny", settings)
 
 
-def write_row(args, out: Path, preset: str, settings: list[str], minutes: float) -> None:
+def write_row(args, out: Path, preset: str, settings: list[str], minutes: float | None = None) -> None:
+    """Append the run's row; ``minutes`` defaults to the trainer's own count in training.json."""
     info = json.loads((out / "training.json").read_text())
+    minutes = info["minutes"] if minutes is None else minutes
     acc = top12_accuracy(EMSEncoder.from_pretrained(out, device="cpu"), Path(args.data) / "eval/tatoeba")
     row = {"label": args.label, "preset": preset, "set": settings, "minutes": round(minutes, 2),
            "steps": info["steps"], "pairs_seen": info["steps"] * info["train"]["batch_size"],

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from ..errors import UserError
+
 
 def save_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:
     from safetensors.torch import save_file
@@ -66,8 +68,6 @@ def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike) -> str:
     """Copy a model directory's encoder weights into ``encoder``; layers it lacks keep their fresh
     initialisation (a 0-layer first stage grows into a Transformer). Returns a one-line summary."""
     from safetensors.torch import load_file
-
-    from ..errors import UserError
 
     path = Path(model_dir) / "model.safetensors"
     if not path.is_file():
