@@ -1,14 +1,22 @@
-"""Exact mining speed: ems-mine's mining path (as ``mine_embeddings`` runs it) against LASER's method.
+"""Exact mining speed: ems-mine's mining path (as ``mine_embeddings`` runs it) against LASER's method, and
+against the physical limit of this CPU.
 
 LASER's method (``mine_bitexts.py``), written plainly here: two FAISS flat inner-product searches
 (x→y, then y→x), ratio margin over k = 4 neighbours, and ``max`` candidates (both directions pooled,
 sorted, kept greedily 1:1). Its margin step is vectorised here (LASER loops in Python), which only
 favours the baseline. ems-mine takes the path ``mine_embeddings`` takes: on a CPU, exact search is one
-pass over the similarities serving both directions (``ems_mine/mining/onepass.py``). Each method runs
-in a fresh process so peak memory (max RSS) is its own.
+low-precision pass over the similarities serving both directions, then exact rescoring of the candidates
+(``ems_mine/mining/knn.py``): bf16 where the CPU has it (row ``ems-mine``), and the same kernel with an fp32 first
+pass (row ``ems-mine fp32``, what a CPU without bf16 runs). The limit is the time one bf16 GEMM pass over
+N × N × d takes at the peak measured in the same process (tiles of the kernel's shape on every core).
+Each method runs in a fresh process so peak memory (max RSS) is its own.
 
-    python benchmarks/mine_speed.py                 # N = 10k and 100k, d = 1024 and the default model's
-    python benchmarks/mine_speed.py --sizes 1000000 --ivf   # the 1M size and the IVF path (opt-in)
+``--pipeline N`` also runs the file-based kNN stage of ``ems-mine mine`` (memory-mapped embedding shards,
+checkpointed blocks, margin and candidates) on N × N random embeddings and reports its peak RSS next to the
+size of the two embedding files: nothing beyond them is O(N·d).
+
+    python benchmarks/mine_speed.py --sizes 50000,100000 --dims 384,256 --pairs 50000:384,100000:256
+    python benchmarks/mine_speed.py --pipeline 200000 --dims 256
 """
 from __future__ import annotations
 
@@ -47,6 +55,26 @@ def embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def write_embeddings(n: int, d: int, xp: Path, yp: Path, chunk: int = 8192, seed: int = 0) -> None:
+    """The data of :func:`embeddings`, written chunk by chunk to .npy files (never whole in memory)."""
+    rng = np.random.default_rng(seed)
+    x = np.lib.format.open_memmap(xp, mode="w+", dtype=np.float32, shape=(n, d))
+    y = np.lib.format.open_memmap(yp, mode="w+", dtype=np.float32, shape=(n, d))
+    for i in range(0, n, chunk):
+        x[i : i + chunk] = rng.standard_normal((min(chunk, n - i), d), dtype=np.float32)
+        x[i : i + chunk] /= np.linalg.norm(x[i : i + chunk], axis=1, keepdims=True)
+    src = rng.permutation(n)
+    for i in range(0, n, chunk):
+        rows = np.arange(i, min(n, i + chunk))
+        v = rng.standard_normal((len(rows), d), dtype=np.float32)
+        copy = rows < n // 2
+        v[copy] = x[np.sort(src[rows[copy]])] + 0.5 * v[copy]
+        y[rows] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    x.flush()
+    y.flush()
+    del x, y
+
+
 def laser_method(x: np.ndarray, y: np.ndarray, k: int = 4) -> tuple[tuple, dict]:
     import faiss
 
@@ -79,14 +107,14 @@ def laser_method(x: np.ndarray, y: np.ndarray, k: int = 4) -> tuple[tuple, dict]
     return (arr[:, 0].astype(int), arr[:, 1].astype(int), arr[:, 2]), times
 
 
-def ems_method(x: np.ndarray, y: np.ndarray, k: int = 4) -> tuple[tuple, dict]:
+def ems_method(x: np.ndarray, y: np.ndarray, k: int = 4, precision: str = "auto") -> tuple[tuple, dict]:
     from ems_mine.mining.candidates import select_candidates
+    from ems_mine.mining.knn import knn_both_ways
     from ems_mine.mining.margin import score_neighbours
-    from ems_mine.mining.mine import neighbours
 
     times = {}
     t = time.perf_counter()
-    fs, fi, bs, bi = neighbours(x, y, k)  # the path mine_embeddings takes
+    fs, fi, bs, bi = knn_both_ways(x, y, k, precision=precision)  # the path mine_embeddings takes
     times["knn"] = time.perf_counter() - t
     t = time.perf_counter()
     f, b = score_neighbours(fs, fi, bs, bi, "ratio")
@@ -104,49 +132,96 @@ def compare_pairs(a, b) -> str:
     return f"no: {len(pa_ ^ pb)} of {len(pa_)} pairs differ"
 
 
-def ivf_recall(x: np.ndarray, y: np.ndarray, k: int = 4, sample: int = 10_000) -> dict:
-    from ems_mine.mining.knn import build_index, knn
+def gemm_peak(d: int, seconds: float = 3.0) -> float:
+    """bf16 GFLOP/s of the kernel's tile products (8192 × 2048 × d) on every core at once, best of repeated runs."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    t = time.perf_counter()
-    ix = build_index(y, "ivf")
-    build = time.perf_counter() - t
-    rows = np.random.default_rng(1).choice(len(x), min(sample, len(x)), replace=False)
-    t = time.perf_counter()
-    _, approx = knn(x[rows], y, k, ix=ix)
-    search = time.perf_counter() - t
-    _, exact = knn(x[rows], y, k)
-    recall = float(np.mean([len(set(a) & set(e)) / k for a, e in zip(approx, exact)]))
-    return {"build_s": build, "search_s_per_1k": 1000 * search / len(rows), "recall_at_k": recall}
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    a = [torch.randn(8192, d).bfloat16() for _ in range(threads)]
+    b = [torch.randn(2048, d).bfloat16() for _ in range(threads)]
+    for i in range(threads):
+        torch.mm(a[i], b[i].T)
+
+    def run(i: int, reps: int) -> None:
+        for _ in range(reps):
+            torch.mm(a[i], b[i].T)
+
+    best = 0.0
+    with ThreadPoolExecutor(threads) as pool:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            list(pool.map(lambda i: run(i, 5), range(threads)))
+            best = max(best, threads * 5 * 2 * 8192 * 2048 * d / (time.perf_counter() - t) / 1e9)
+    torch.set_num_threads(threads)
+    return best
+
+
+def pipeline_memory(n: int, d: int) -> dict:
+    """The file-based kNN stage + margin + candidates on memory-mapped embeddings; peak RSS against the files."""
+    import tempfile
+
+    from ems_mine.executors.local import LocalExecutor
+    from ems_mine.mining.candidates import select_candidates
+    from ems_mine.mining.knn_stage import KnnPlan, KnnStage
+    from ems_mine.mining.margin import score_neighbours
+
+    with tempfile.TemporaryDirectory() as tmp:
+        xp, yp = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
+        write_embeddings(n, d, xp, yp)
+        size_mb = (xp.stat().st_size + yp.stat().st_size) / 2**20
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t = time.perf_counter()
+        stage = KnnStage.open(KnnPlan([xp], [yp], 4, Path(tmp) / "knn"))
+        fs, fi, bs, bi = LocalExecutor().knn(stage, progress=False)
+        f, b = score_neighbours(fs, fi, bs, bi, "ratio")
+        select_candidates(f, fi, b, bi, "max")
+        seconds = time.perf_counter() - t
+    return {"files_mb": size_mb, "rss_before_mb": base, "seconds": seconds}
 
 
 def worker(method: str, n: int, d: int, out: str) -> None:
     import faiss  # noqa: F401  - imports and loading compiled code are not part of the timing
     import torch  # noqa: F401
 
-    import ems_mine.mining.knn  # noqa: F401
-    from ems_mine.mining.onepass import knn_both_ways
+    from ems_mine.mining.knn import knn_both_ways
 
-    knn_both_ways(np.eye(4, dtype=np.float32), np.eye(4, dtype=np.float32), 2)  # load the compiled kernels (numba cache)
+    e = np.eye(4, dtype=np.float32)
+    for p in ("bf16", "fp32"):
+        knn_both_ways(e, e, 2, precision=p)           # load the compiled kernels (numba cache)
 
+    if method == "gemm":
+        print(json.dumps({"method": method, "n": n, "d": d, "gflops": gemm_peak(d)}))
+        return
+    if method == "pipeline":
+        info = pipeline_memory(n, d)
+        print(json.dumps({"method": method, "n": n, "d": d, "seconds": info["seconds"], "stages": info,
+                          "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        return
     x, y = embeddings(n, d)
     t = time.perf_counter()
-    if method == "ivf":
-        info = ivf_recall(x, y)
-        res = None
+    if method == "laser":
+        res, info = laser_method(x, y)
     else:
-        res, info = (laser_method if method == "laser" else ems_method)(x, y)
+        res, info = ems_method(x, y, precision="fp32" if method == "ems-fp32" else "auto")
     total = time.perf_counter() - t
-    if res is not None:
-        np.savez(out, src=res[0], tgt=res[1], score=res[2])
+    np.savez(out, src=res[0], tgt=res[1], score=res[2])
     print(json.dumps({"method": method, "n": n, "d": d, "seconds": total, "stages": info,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def _run(method: str, n: int, d: int, out: str) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--worker", method, str(n), str(d), out], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10000,100000")
-    ap.add_argument("--dims", default=f"1024,{default_dim()}", help="1024 (the paper's) and the default model's dimension")
-    ap.add_argument("--ivf", action="store_true", help="also time the IVF path and its recall at the largest size")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", default="50000:384,100000:256", help="N:d sizes to time (comma-separated)")
+    ap.add_argument("--pipeline", type=int, default=0, help="also measure the file-based stage's memory at this N (d = 256)")
     ap.add_argument("--results", default=str(RESULTS))
     ap.add_argument("--worker", nargs=4, metavar=("METHOD", "N", "D", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -154,40 +229,47 @@ def main() -> None:
         worker(args.worker[0], int(args.worker[1]), int(args.worker[2]), args.worker[3])
         return
     rows, tmp = [], Path(os.environ.get("TMPDIR", "/tmp"))
-    for n in map(int, args.sizes.split(",")):
-        for d in map(int, args.dims.split(",")):
-            res = {}
-            for method in ("laser", "ems"):
-                out = tmp / f"mine_speed_{method}_{n}_{d}.npz"
-                r = subprocess.run([sys.executable, __file__, "--worker", method, str(n), str(d), str(out)],
-                                   capture_output=True, text=True, check=True)
-                res[method] = json.loads(r.stdout.strip().splitlines()[-1])
-                res[method]["pairs"] = np.load(out)
-            a, b = res["laser"]["pairs"], res["ems"]["pairs"]
-            same = compare_pairs(a, b)
-            rows.append((n, d, res["laser"], res["ems"], same))
-            print(f"N={n} d={d}: LASER {res['laser']['seconds']:.1f}s, ems-mine {res['ems']['seconds']:.1f}s, "
-                  f"speed-up {res['laser']['seconds'] / res['ems']['seconds']:.2f}×, same pairs: {same}", flush=True)
-    lines = ["| N | d | LASER method s (knn / margin+max) | ems-mine s (knn / margin+max) | speed-up "
-             "| LASER peak MB | ems-mine peak MB | same pairs |",
-             "|---:|---:|---|---|---:|---:|---:|---|"]
-    for n, d, la, em, same in rows:
+    for spec in args.pairs.split(","):
+        n, d = map(int, spec.split(":"))
+        res = {}
+        for method in ("laser", "ems", "ems-fp32"):
+            out = tmp / f"mine_speed_{method}_{n}_{d}.npz"
+            res[method] = _run(method, n, d, str(out))
+            res[method]["pairs"] = np.load(out)
+        gemm = _run("gemm", n, d, "-")["gflops"]
+        limit = 2 * n * n * d / (gemm * 1e9)
+        same = {m: compare_pairs(res["laser"]["pairs"], res[m]["pairs"]) for m in ("ems", "ems-fp32")}
+        rows.append((n, d, res, same, gemm, limit))
+        print(f"N={n} d={d}: LASER {res['laser']['seconds']:.1f}s, ems-mine {res['ems']['seconds']:.1f}s "
+              f"({res['laser']['seconds'] / res['ems']['seconds']:.2f}×), fp32 pass {res['ems-fp32']['seconds']:.1f}s; "
+              f"bf16 GEMM limit {limit:.2f}s ({gemm:.0f} GFLOP/s): {100 * limit / res['ems']['seconds']:.0f} % of it; "
+              f"same pairs: {same}", flush=True)
+    lines = ["| N | d | LASER method s (knn / margin+max) | ems-mine s (knn / margin+max) | speed-up | ems-mine, fp32 pass, s "
+             "| bf16 GEMM limit s (GFLOP/s) | share of the limit | peak MB LASER / ems-mine | same pairs |",
+             "|---:|---:|---|---|---:|---:|---:|---:|---|---|"]
+    for n, d, res, same, gemm, limit in rows:
+        la, em, e32 = res["laser"], res["ems"], res["ems-fp32"]
         lines.append(f"| {n:,} | {d} | {la['seconds']:.2f} ({la['stages']['knn']:.2f} / {la['stages']['margin+max']:.2f}) | "
                      f"{em['seconds']:.2f} ({em['stages']['knn']:.2f} / {em['stages']['margin+max']:.2f}) | "
-                     f"**{la['seconds'] / em['seconds']:.2f}×** | {la['peak_rss_mb']:.0f} | {em['peak_rss_mb']:.0f} | {same} |")
-    if args.ivf:
-        n = max(map(int, args.sizes.split(",")))
-        d = int(args.dims.split(",")[0])
-        r = subprocess.run([sys.executable, __file__, "--worker", "ivf", str(n), str(d), "-"], capture_output=True, text=True, check=True)
-        iv = json.loads(r.stdout.strip().splitlines()[-1])
-        lines.append(f"\nIVF at N={n:,}, d={d}: build {iv['stages']['build_s']:.1f}s, search {iv['stages']['search_s_per_1k']:.2f}s "
-                     f"per 1k queries, recall@4 against exact {iv['stages']['recall_at_k']:.3f} (10k-query subsample).")
+                     f"**{la['seconds'] / em['seconds']:.2f}×** | {e32['seconds']:.2f} ({la['seconds'] / e32['seconds']:.2f}×) | "
+                     f"{limit:.2f} ({gemm:.0f}) | {100 * limit / em['seconds']:.0f} % | {la['peak_rss_mb']:.0f} / "
+                     f"{em['peak_rss_mb']:.0f} | {same['ems']}; fp32 pass {same['ems-fp32']} |")
+    if args.pipeline:
+        p = _run("pipeline", args.pipeline, 256, "-")
+        st = p["stages"]
+        lines.append(f"\nFile-based kNN stage (`ems-mine mine`'s, memory-mapped shards, checkpointed blocks) + margin + "
+                     f"candidates at N = {args.pipeline:,} per side, d = 256: {p['seconds']:.1f} s, peak RSS "
+                     f"{p['peak_rss_mb']:.0f} MB, of which {st['rss_before_mb']:.0f} MB before the stage (Python, torch, "
+                     f"FAISS, generating the data); the two embedding files are {st['files_mb']:.0f} MB.")
     table = "\n".join(lines)
     print(table)
     import faiss
 
-    append_results("Exact mining: ems-mine vs LASER's method", f"faiss {faiss.__version__}. Random unit vectors, half of y "
-                   "noisy copies of x; ratio margin, k = 4, max candidates; each method in its own process.", table, args.results)
+    append_results("Exact mining: ems-mine vs LASER's method and the bf16 GEMM limit", f"faiss {faiss.__version__}. Random "
+                   "unit vectors, half of y noisy copies of x; ratio margin, k = 4, max candidates; each method in its own "
+                   "process. ems-mine's scores are exact (float64 sums rounded to float32); LASER's are FAISS's fp32.",
+                   table, args.results)
+
 
 if __name__ == "__main__":
     main()

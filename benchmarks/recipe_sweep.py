@@ -22,22 +22,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from quality import measure  # noqa: E402
 from results import append_results  # noqa: E402
 
-from ems_mine.bench.tatoeba import TOP12, tatoeba_accuracy  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12  # noqa: E402
 from ems_mine.config import PRESETS, TrainConfig, apply_overrides, split_overrides  # noqa: E402
 from ems_mine.encoder import EMSEncoder  # noqa: E402
 from ems_mine.training.trainer import train  # noqa: E402
 
 ROWS = Path(__file__).with_name("recipe_sweep.jsonl")
-
-
-def top12_accuracy(encoder, tatoeba_dir: Path) -> dict[str, float]:
-    return {lang: float(np.mean(list(tatoeba_accuracy(encoder, tatoeba_dir, lang).values()))) for lang in TOP12}
 
 
 def run(args) -> None:
@@ -63,13 +58,19 @@ def record(args) -> None:
 
 
 def write_row(args, out: Path, preset: str, settings: list[str], minutes: float | None = None) -> None:
-    """Append the run's row; ``minutes`` defaults to the trainer's own count in training.json."""
+    """Append the run's row; ``minutes`` defaults to the trainer's own count in training.json. The quality
+    measures are benchmarks/quality.py's: Tatoeba over all languages and the top 12, xSIM on 8 FLORES
+    languages, F1 on a constructed BUCC-style zh–en set."""
     info = json.loads((out / "training.json").read_text())
     minutes = info["minutes"] if minutes is None else minutes
-    acc = top12_accuracy(EMSEncoder.from_pretrained(out, device="cpu"), Path(args.data) / "eval/tatoeba")
+    q = measure(EMSEncoder.from_pretrained(out, device="cpu"), Path(args.data))
+    acc = {k: q["tatoeba"][k] for k in TOP12}
     row = {"label": args.label, "preset": preset, "set": settings, "minutes": round(minutes, 2),
+           "cpu_minutes": round(info.get("cpu_minutes", float("nan")), 2), "precision": info.get("precision", "fp32"),
            "steps": info["steps"], "pairs_seen": info["steps"] * info["train"]["batch_size"],
-           "val_accuracy": round(info["val_accuracy"], 4), "tatoeba_top12": round(float(np.mean(list(acc.values()))), 4),
+           "val_accuracy": round(info["val_accuracy"], 4), "tatoeba_top12": round(q["tatoeba_top12"], 4),
+           "tatoeba_all": round(q["tatoeba_all"], 4), "xsim8_error": round(q["xsim8_error"], 4),
+           "bucc_zh_f1_constructed": round(q["bucc_zh_f1_constructed"], 4),
            "per_lang": {k: round(v, 4) for k, v in acc.items()}}
     if args.note:
         row["note"] = args.note

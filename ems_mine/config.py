@@ -20,6 +20,7 @@ class ModelConfig:
     dropout: float = 0.1
     lang_dim: int = 128         # XTR head: embedding of the other side's language
     proj_dim: int = 128         # contrastive projection output
+    xtr_tied: bool = False      # XTR's output layer is the token embedding (the paper's share_emb ablation)
     languages: tuple[str, ...] = ()  # canonical codes, index = language id of the XTR head
 
     def __post_init__(self) -> None:
@@ -78,6 +79,9 @@ class TrainConfig:
     distill_weight: float = 0.0      # > 0 adds distillation towards teacher_targets (losses/distill.py)
     teacher_targets: str = ""        # Parquet from pipelines/teacher_targets.py
     init: str = ""                   # a model directory to start from: its tokenizer and encoder weights
+    xtr_softmax: str = "batch"       # "batch": XTR's softmax over the batch's tokens; "full": over the vocabulary
+    mask_duplicates: bool = True     # leave copies of a pair's sentences out of its contrastive negatives
+    precision: str = "auto"          # "auto": bf16 autocast where the hardware is fast at it (GPU, AVX512-BF16/AMX CPU)
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "amsgrad"):
@@ -86,6 +90,10 @@ class TrainConfig:
             raise UserError("both losses are switched off: set xtr_weight or contrastive_weight above 0")
         if self.distill_weight > 0 and not self.teacher_targets:
             raise UserError("distill_weight > 0 needs teacher_targets=FILE (made by pipelines/teacher_targets.py)")
+        if self.xtr_softmax not in ("batch", "full"):
+            raise UserError(f"xtr_softmax={self.xtr_softmax!r}: choose 'batch' or 'full'")
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise UserError(f"precision={self.precision!r}: choose 'auto', 'bf16' or 'fp32'")
         if self.init and self.tokenizer:
             raise UserError("init=DIR brings its own tokenizer: drop tokenizer=FILE")
 

@@ -2,7 +2,6 @@
 the same way as EMS. Weights load from safetensors only (``use_safetensors=True``)."""
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,20 +47,3 @@ class HFEncoder:
         if normalize:
             out = l2_normalize(out)
         return out
-
-
-def load_encoder(model: str | Path | None, device: str | None = None):
-    """The bundled EMS model (None), an ems-mine model directory, or a Hugging Face model directory."""
-    from .encoder import FORMAT, EMSEncoder
-
-    if model is None:
-        return EMSEncoder.from_pretrained(device=device)
-    cfg = Path(model) / "config.json"
-    if not cfg.is_file():
-        raise UserError(f"{model}: no config.json; pass an ems-mine or Hugging Face model directory")
-    meta = json.loads(cfg.read_text(encoding="utf-8"))
-    if meta.get("format") == FORMAT:
-        return EMSEncoder.from_pretrained(model, device=device)
-    if "model_type" in meta:
-        return HFEncoder(model, device=device)
-    raise UserError(f"{cfg}: neither an ems-mine model nor a Hugging Face model (no 'format' or 'model_type')")

@@ -45,3 +45,22 @@ def resolve_lang(code: str, known: tuple[str, ...] | list[str]) -> str:
         listing = ", ".join(sorted(known))
         raise UserError(f"unknown language code {code!r} for this model; known: {listing}")
     return canon
+
+
+_warned: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def check_lang(code: str, known: tuple[str, ...] | list[str]) -> str:
+    """Normalise ``code`` for encoding: a code that is no language is an error; a language the model was not
+    trained on is accepted (the sentence embedding does not depend on the code) with one warning naming it."""
+    canon = normalize_lang(code)
+    if canon in known or ("_" in canon and canon.split("_")[0] in known):
+        return canon if canon in known else canon.split("_")[0]
+    key = (canon, tuple(known))
+    if key not in _warned:
+        _warned.add(key)
+        import warnings
+
+        warnings.warn(f"language {code!r} ({canon}) is not among the model's training languages; "
+                      "its sentences are embedded all the same, with lower quality to expect", stacklevel=3)
+    return canon

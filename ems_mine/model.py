@@ -32,7 +32,8 @@ class EMSModel(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         mask = ids != PAD_ID                                        # (B, T) True on tokens
-        pos = torch.cumsum(mask, dim=1) * mask                      # (B, T) 1..L on tokens, 0 on pad
+        on = mask.long()                                            # (B, T) 1 on tokens
+        pos = torch.cumsum(on, dim=1) * on                          # (B, T) 1..L on tokens, 0 on pad
         x = self.emb_drop(self.emb_norm(self.tok_emb(ids) + self.pos_emb(pos)))  # (B, T, D)
         if self.layers is not None:
             x = self.layers(x, src_key_padding_mask=~mask)          # (B, T, D)

@@ -73,5 +73,15 @@ class Tokenizer:
         return self.sp.get_piece_size()
 
     def encode(self, texts: Iterable[str]) -> list[list[int]]:
-        ids = self.sp.encode(list(texts), out_type=int)
+        texts = list(texts)
+        threads = min(4, os.cpu_count() or 1) if len(texts) > 256 else 1
+        ids = self.sp.encode(texts, out_type=int, num_threads=threads)
         return [s[: self.max_len] or [UNK_ID] for s in ids]  # an empty sentence still gets one token
+
+
+def pad_ids(seqs) -> np.ndarray:
+    """Right-pad id lists with PAD_ID into a (B, T) int64 array."""
+    lens = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    out = np.full((len(seqs), int(lens.max())), PAD_ID, dtype=np.int64)
+    out[np.arange(out.shape[1]) < lens[:, None]] = np.concatenate([np.asarray(s, dtype=np.int64) for s in seqs])
+    return out

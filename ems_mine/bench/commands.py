@@ -45,9 +45,10 @@ def run_tatoeba(encoder, data: str, langs: str, out: str, plot: bool = False, ba
 
 
 def run_xsim(encoder, data: str, langs: str, out: str, plot: bool = False, batch_size: int = 128, k: int = 4,
-             margin: str = "ratio") -> dict:
+             margin: str = "ratio", target: str = "eng_Latn") -> dict:
+    """xSIM of each language against ``target`` (English by default; the JSON keeps the keys xx2en / en2xx)."""
     files = flores_files(data)
-    eng = resolve_flores("eng_Latn", files)
+    eng = resolve_flores(target, files)
     stems = [resolve_flores(c, files) for c in _langs(langs, [s for s in files if s != eng])]
     y = encoder.encode(files[eng].read_text(encoding="utf-8").splitlines(), batch_size=batch_size)
     results, gold, other = {}, [], []

@@ -1,75 +1,270 @@
-"""k nearest neighbours by inner product (cosine on unit vectors) with FAISS.
+"""Exact k nearest neighbours in both directions, at low-precision speed.
 
-``flat`` is exact. ``ivf`` / ``ivfpq`` are approximate indexes trained on a sample of the database,
-for corpora past memory. faiss-gpu is used automatically when FAISS sees a GPU. Queries run in
-batches so memory stays O(batch · k) beyond the index itself.
+Pass 1 multiplies tiles x·yᵀ in bf16 (in fp32 where the CPU has no native bf16; ``ems_mine/precision.py``)
+and keeps, for every row and every column, the K = k + ``extra`` best *approximate* scores (compiled merges
+in ``topk_kernels.py``, each tile reduced both ways while it is in cache). With unit vectors the approximate
+score ã of a pair is within ε of its exact score s (:func:`error_bound`), so every member of a row's exact
+top-k has
+
+    ã ≥ ã₍ₖ₎ − 2ε          (ã₍ₖ₎: the row's k-th best approximate score)
+
+Pass 2 rescores the candidates above that line exactly — float64 sums of the float32 products, rounded to
+float32 — and keeps the top-k, ties to the lower index. A row whose K-th kept score is still above the line
+may have had more candidates than it could keep: it is scanned again keeping all of them. So the result is
+the exact top-k whatever the tiling, the precision of pass 1 or the way the work was scheduled, and two
+executors that tile differently give identical neighbours and scores.
+
+Embeddings are seen as a :class:`Stack` of shards (memory-mapped ``.npy`` files), never concatenated.
 """
 from __future__ import annotations
 
-import math
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UserError
-
-INDEXES = ("flat", "ivf", "ivfpq")
-
-
-def _faiss():
-    try:
-        import faiss
-    except ImportError:  # pragma: no cover - faiss-cpu is a dependency
-        raise UserError("FAISS is not installed: pip install faiss-cpu (or ems-mine[gpu] for faiss-gpu)") from None
-    return faiss
+ROWS, COLS = 8192, 2048   # source rows per block, target rows per tile
+EXTRA = 12                # approximate candidates kept beyond k per row / column
 
 
-def gpu_count() -> int:
-    faiss = _faiss()
-    return faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+def error_bound(d: int, precision: str) -> float:
+    """Largest |ã − s| for unit vectors of dimension d: pass 1's score against the exact one.
 
-
-def build_index(db: np.ndarray, index: str = "flat", seed: int = 1234, train_size: int = 100_000):
-    """A FAISS inner-product index over ``db`` (N, D) float32, on the GPU(s) when available."""
-    faiss = _faiss()
-    n, d = db.shape
-    if index == "flat":
-        ix = faiss.IndexFlatIP(d)
-    elif index in ("ivf", "ivfpq"):
-        nlist = max(1, min(65536, int(4 * math.sqrt(n)), n // 39))
-        m = next(m for m in (64, 48, 32, 16, 8, 4, 2, 1) if d % m == 0)
-        spec = f"IVF{nlist},Flat" if index == "ivf" else f"IVF{nlist},PQ{m}"
-        ix = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
-        sample = db[np.random.default_rng(seed).choice(n, size=min(n, max(train_size, 39 * nlist)), replace=False)]
-        ix.train(np.ascontiguousarray(sample))
-        faiss.extract_index_ivf(ix).nprobe = min(nlist, 64)
+    bf16 (unit roundoff u = 2⁻⁸): rounding both inputs moves Σ xᵢyᵢ by at most (2u + u²)·Σ|xᵢyᵢ| ≤ 2u + u²
+    (Cauchy–Schwarz, ‖x‖ = ‖y‖ = 1); the bf16 products are exact in fp32 and their fp32 sum in any order
+    errs by at most γ_d·Σ|x̃ᵢỹᵢ| (γ_d = d·u₃₂ / (1 − d·u₃₂), u₃₂ = 2⁻²⁴); the result is rounded to bf16 (u·|s|);
+    the exact score itself is a float64 sum rounded to float32 (u₃₂). fp32 has no input rounding and no
+    bf16 output rounding. A factor 1 + 10⁻⁵ covers norms that are 1 only to float32 precision.
+    """
+    u32 = 2.0 ** -24
+    gamma = d * u32 / (1 - d * u32)
+    if precision == "bf16":
+        u = 2.0 ** -8
+        inputs = 2 * u + u * u
+        acc = gamma * (1 + inputs)
+        out = u * (1 + inputs + acc)
+        eps = inputs + acc + out + u32
     else:
-        raise UserError(f"unknown index {index!r}; choose one of {', '.join(INDEXES)}")
-    if gpu_count() > 0:
-        ix = faiss.index_cpu_to_all_gpus(ix)
-    for start in range(0, n, 1 << 18):
-        ix.add(np.ascontiguousarray(db[start : start + (1 << 18)]))
-    return ix
+        eps = gamma + u32
+    return eps * (1 + 1e-5)
 
 
-def knn(queries: np.ndarray, db: np.ndarray, k: int, index: str = "flat", batch: int = 16384,
-        ix=None, desc: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(sims, ids), each (Q, k): the k best inner products of every query in ``db``, best first.
-    ``desc`` shows a progress bar with that label."""
+class Stack:
+    """Several (n_i, d) arrays seen as one (sum n_i, d) array, without concatenating them."""
+
+    def __init__(self, parts: Sequence[np.ndarray]):
+        self.parts = [p for p in parts if len(p)]
+        self.offsets = np.cumsum([0] + [len(p) for p in self.parts])
+        self.dim = self.parts[0].shape[1] if self.parts else 0
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def tiles(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """(global start, rows) for consecutive tiles of at most ``size`` rows in [start, stop), within shards."""
+        stop = len(self) if stop is None else stop
+        for part, off in zip(self.parts, self.offsets[:-1]):
+            lo, hi = max(start, off), min(stop, off + len(part))
+            for j in range(lo, hi, size):
+                yield j, part[j - off : min(hi, j + size) - off]
+
+    def parts_rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows [start, stop) as one float32 array (copied only when they span two parts)."""
+        pieces = [t for _, t in self.tiles(stop - start, start, stop)]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    def lowp_tiles(self, size: int, precision: str, start: int = 0, stop: int | None = None):
+        """Like :meth:`tiles`, each tile converted to a torch tensor in the pass-1 precision on the fly
+        (a few per cent of a block's multiplications; no converted copy of the corpus is kept)."""
+        for j0, tile in self.tiles(size, start, stop):
+            yield j0, lowp(tile, precision)
+
+
+def lowp(a: np.ndarray, precision: str):
+    """A torch tensor of ``a`` in the pass-1 precision (bf16 or fp32)."""
+    import torch
+
+    a = np.ascontiguousarray(a, np.float32)
+    t = torch.from_numpy(a if a.flags.writeable else a.copy())          # memory-mapped tiles are read-only
+    return t.to(torch.bfloat16) if precision == "bf16" else t
+
+
+def resolve_precision(precision: str = "auto") -> str:
+    """"auto" → bf16 where the CPU multiplies it natively, else fp32 (``ems_mine/precision.py``)."""
+    from ..precision import resolve
+
+    return resolve(precision, "cpu")
+
+
+@dataclass
+class TopK:
+    """Running top-K lists, best first: sims (n, K) — float32 scores, or for bf16 the scores' raw bit patterns
+    as int16 (see :func:`bits_to_float`) — and ids (n, K) int64."""
+
+    sims: np.ndarray
+    ids: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, k: int, precision: str = "fp32") -> "TopK":
+        if precision == "bf16":
+            return cls(np.full((n, k), np.iinfo(np.int16).min, np.int16), np.zeros((n, k), np.int64))
+        return cls(np.full((n, k), -np.inf, np.float32), np.zeros((n, k), np.int64))
+
+    def scores(self) -> np.ndarray:
+        """The kept scores as float32 (decoding bf16 bit patterns)."""
+        return bits_to_float(self.sims) if self.sims.dtype == np.int16 else self.sims
+
+
+def bits_to_float(bits: np.ndarray) -> np.ndarray:
+    """bf16 bit patterns (int16) → float32. The merges compare the raw patterns as int16: that orders every
+    non-negative score correctly and puts every negative one below them, so a row whose candidate line is
+    below 0 is scanned again (:func:`finalize`); the empty slot (−32768, i.e. −0.0) decodes to −0.0."""
+    return (bits.astype(np.uint16).astype(np.uint32) << 16).view(np.float32)
+
+
+def scan_block(xb: np.ndarray, row0: int, y: Stack, K: int, precision: str, cols: TopK | None,
+               cols_range: tuple[int, int] | None = None) -> TopK:
+    """Pass 1 for the source rows ``xb`` (global rows row0..): their approximate top-K over the targets of
+    ``y`` in ``cols_range`` (default all), merging each tile into ``cols`` (the targets' top-K over
+    sources, updated in place; indexed from ``cols_range[0]``) too. Runs single-threaded; the caller
+    sets torch's threads."""
+    import torch
+
+    from .topk_kernels import merge_cols, merge_rows
+
+    lo, hi = cols_range or (0, len(y))
+    rows = TopK.empty(len(xb), min(K, hi - lo), precision)
+    xt = lowp(xb, precision)
+    with torch.inference_mode():
+        for j0, yt in y.lowp_tiles(COLS, precision, lo, hi):
+            tile = torch.mm(xt, yt.T)                                              # (b, c) in pass-1 precision
+            t = (tile.view(torch.int16) if precision == "bf16" else tile).numpy()  # bf16: its bits, no conversion
+            merge_rows(t, 0, j0 - lo, rows.sims, rows.ids)
+            if cols is not None:
+                merge_cols(t, j0 - lo, row0, cols.sims, cols.ids)
+    rows.ids += lo
+    return rows
+
+
+def merge_topk(parts: Sequence[TopK], K: int) -> TopK:
+    """The top-K of several top-K lists of the same rows, by score then lower index."""
+    if len(parts) == 1:
+        return parts[0]
+    s = np.concatenate([p.sims for p in parts], axis=1)
+    i = np.concatenate([p.ids for p in parts], axis=1)
+    order = np.lexsort((i, -s.astype(np.float64)), axis=1)[:, :K]       # float64: −(−32768) fits
+    return TopK(np.take_along_axis(s, order, 1), np.take_along_axis(i, order, 1))
+
+
+def finalize(q: np.ndarray, db: Stack, approx: TopK, k: int, eps: float, precision: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pass 2: the exact top-k (n, k) of each query row of ``q`` in ``db`` from its approximate top-K.
+    Returns (sims, ids, rows scanned again)."""
+    from .topk_kernels import rescore_topk
+
+    n, K = approx.sims.shape
+    k = min(k, len(db))
+    scores = approx.scores()                                                 # (n, K) float32
+    line = -np.sort(-scores, axis=1)[:, k - 1] - 2 * eps                     # (n,) the candidates' lower bound
+    complete = (scores[:, K - 1] < line) | (K >= len(db))                    # (n,) no candidate was left out
+    if approx.sims.dtype == np.int16:                                        # bit patterns order only scores ≥ 0
+        complete &= line >= 0
+    keep = (scores >= line[:, None]) & complete[:, None]                     # (n, K)
+    counts = keep.sum(1)
+    again = np.flatnonzero(~complete)
+    found = _candidates_above(q[again], db, line[again], precision)          # every candidate, uncapped
+    counts[again] = [len(f) for f in found]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    flat = np.empty(offsets[-1], np.int64)
+    flat[np.repeat(complete, counts)] = approx.ids[keep]                     # row-major: rows stay in order
+    for r, f in zip(again, found):
+        flat[offsets[r] : offsets[r + 1]] = f
+    sims, ids = np.full((n, k), -np.inf, np.float32), np.full((n, k), -1, np.int64)
+    q = np.ascontiguousarray(q, np.float32)
+    for part, lo in zip(db.parts, db.offsets[:-1]):
+        rescore_topk(q, part, int(lo), offsets, flat, sims, ids)
+    return sims, ids, len(again)
+
+
+def _candidates_above(q: np.ndarray, db: Stack, line: np.ndarray, precision: str, cap: int = 64) -> list[np.ndarray]:
+    """Every db row whose pass-1 score with query r is ≥ line[r] (pass 1 again, uncapped)."""
+    import torch
+
+    from .topk_kernels import collect_above
+
+    if not len(q):
+        return []
+    as_bits = precision == "bf16" and bool((line >= 0).all())   # bit patterns order non-negative scores only
+    if as_bits:                                                 # the line rounded up onto the bf16 grid
+        bits = line.astype(np.float32).view(np.uint32)
+        thr = ((bits >> 16) + ((bits & 0xFFFF) != 0)).astype(np.uint16).view(np.int16)
+    else:
+        thr = line.astype(np.float32)
+    out, counts = np.empty((len(q), cap), np.int64), np.zeros(len(q), np.int64)
+    qt = lowp(q, precision)
+    with torch.inference_mode():
+        for j0, yt in db.lowp_tiles(COLS, precision):
+            t = torch.mm(qt, yt.T)
+            t = t.view(torch.int16) if as_bits else t.float()
+            collect_above(t.numpy(), thr, j0, out, counts)
+    if counts.max(initial=0) > cap:                             # some rows have more: once more with room for all
+        return _candidates_above(q, db, line, precision, int(counts.max()))
+    return [out[r, : counts[r]] for r in range(len(q))]
+
+
+def knn_both_ways(x: np.ndarray | Stack, y: np.ndarray | Stack, k: int, precision: str = "auto",
+                  rows: int = ROWS, workers: int | None = None, extra: int = EXTRA, desc: str | None = None):
+    """Exact inner-product kNN both ways: (fwd_sim, fwd_idx) (S, k) of x in y and (bwd_sim, bwd_idx) (T, k)
+    of y in x, best first, ties to the lower index.
+
+    ``workers`` threads (default: torch's thread count) each take every W-th block of ``rows`` sources,
+    multiply single-threaded and keep their own column top-K, merged at the end.
+    """
+    import torch
+
+    xs = x if isinstance(x, Stack) else Stack([x])
+    ys = y if isinstance(y, Stack) else Stack([y])
+    precision = resolve_precision(precision)
+    eps = error_bound(xs.dim, precision)
+    n_s, n_t = len(xs), len(ys)
+    K = k + extra
+    blocks = list(xs.tiles(rows))
+    workers = max(1, min(workers or torch.get_num_threads(), len(blocks)))
+    row_parts: dict[int, TopK] = {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with _progress(len(blocks), desc) as bar, ThreadPoolExecutor(workers) as pool:
+            def work(w: int) -> TopK:
+                cols = TopK.empty(n_t, min(K, n_s), precision)
+                for i0, xb in blocks[w::workers]:
+                    row_parts[i0] = scan_block(np.asarray(xb), i0, ys, K, precision, cols)
+                    bar.update(1)
+                return cols
+            col_parts = list(pool.map(work, range(workers)))
+    finally:
+        torch.set_num_threads(threads)
+    fwd = TopK(np.concatenate([row_parts[i0].sims for i0, _ in blocks]), np.concatenate([row_parts[i0].ids for i0, _ in blocks]))
+    bwd = merge_topk(col_parts, min(K, n_s))
+    fs, fi, _ = finalize_stack(xs, ys, fwd, k, eps, precision)
+    bs, bi, _ = finalize_stack(ys, xs, bwd, k, eps, precision)
+    return fs, fi, bs, bi
+
+
+def finalize_stack(q: Stack, db: Stack, approx: TopK, k: int, eps: float, precision: str,
+                   chunk: int = 8192) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`finalize` for every row of ``q``, ``chunk`` rows at a time."""
+    out_s, out_i, again = [], [], 0
+    for start, qb in q.tiles(chunk):
+        sl = slice(start, start + len(qb))
+        s, i, a = finalize(np.asarray(qb), db, TopK(approx.sims[sl], approx.ids[sl]), k, eps, precision)
+        out_s.append(s)
+        out_i.append(i)
+        again += a
+    return np.concatenate(out_s), np.concatenate(out_i), again
+
+
+def _progress(total: int, desc: str | None):
     from tqdm.auto import tqdm
 
-    ix = ix if ix is not None else build_index(db, index)
-    k = min(k, db.shape[0])
-    sims = np.empty((len(queries), k), dtype=np.float32)
-    ids = np.empty((len(queries), k), dtype=np.int64)
-    for start in tqdm(range(0, len(queries), batch), desc=desc, unit="batch", disable=desc is None, dynamic_ncols=True):
-        q = np.ascontiguousarray(queries[start : start + batch], dtype=np.float32)
-        sims[start : start + len(q)], ids[start : start + len(q)] = ix.search(q, k)
-    missing = ids < 0  # an approximate index can find fewer than k: repeat the row's worst hit
-    if missing.any():
-        rows = np.nonzero(missing.any(1))[0]
-        for r in rows:
-            ok = ~missing[r]
-            ids[r, ~ok] = ids[r, ok][-1] if ok.any() else 0
-            sims[r, ~ok] = sims[r, ok][-1] if ok.any() else 0.0
-    return sims, ids
-
+    return tqdm(total=total, desc=desc, unit="block", disable=desc is None, dynamic_ncols=True, mininterval=1.0)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import UserError
 from .candidates import select_candidates
-from .knn import gpu_count, knn
+from .faiss_knn import gpu_count, knn
 from .margin import score_neighbours
 
 
@@ -23,9 +23,10 @@ def check_embeddings(x: np.ndarray, name: str) -> np.ndarray:
 
 def neighbours(x: np.ndarray, y: np.ndarray, k: int, index: str = "flat", progress: bool = False):
     """(fwd_sim, fwd_idx) (S, k): targets of each source; (bwd_sim, bwd_idx) (T, k): sources of each target.
-    Exact search on a CPU makes one pass over the similarities for both ways; FAISS otherwise."""
+    Exact search on a CPU makes one low-precision pass over the similarities for both ways, then rescores
+    exactly (``knn.py``); FAISS otherwise."""
     if index == "flat" and gpu_count() == 0:
-        from .onepass import knn_both_ways
+        from .knn import knn_both_ways
 
         return knn_both_ways(x, y, k, desc="kNN both ways" if progress else None)
     fwd_sim, fwd_idx = knn(x, y, k, index, desc="kNN src→tgt" if progress else None)

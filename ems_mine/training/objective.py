@@ -1,6 +1,8 @@
 """The training model: encoder + XTR head + contrastive projection (+ distillation head) → weighted loss."""
 from __future__ import annotations
 
+import hashlib
+
 import torch
 from torch import nn
 
@@ -8,6 +10,7 @@ from ..config import ModelConfig, TrainConfig
 from ..encoder import pad_batch
 from ..heads import ContrastiveProjection, DistillHead, XTRHead
 from ..losses import contrastive_loss, distill_loss, xtr_loss
+from ..losses.xtr import batch_vocabulary
 from ..model import EMSModel
 
 
@@ -19,7 +22,7 @@ class EMSObjective(nn.Module):
         super().__init__()
         self.tcfg = tcfg
         self.encoder = EMSModel(cfg)
-        self.xtr = XTRHead(cfg) if tcfg.xtr_weight > 0 else None
+        self.xtr = XTRHead(cfg, self.encoder.tok_emb if cfg.xtr_tied else None) if tcfg.xtr_weight > 0 else None
         self.proj = ContrastiveProjection(cfg) if tcfg.contrastive_weight > 0 else None
         self.distill = DistillHead(cfg, teacher_dim) if tcfg.distill_weight > 0 else None
 
@@ -32,13 +35,24 @@ class EMSObjective(nn.Module):
         total = torch.zeros((), device=device)
         if self.xtr is not None:
             x1, x2 = ids.chunk(2)                            # (B, T) each
-            losses["xtr"] = xtr_loss(self.xtr(u1, tgt_lang), x2) + xtr_loss(self.xtr(u2, src_lang), x1)
+            vocab = batch_vocabulary(ids) if self.tcfg.xtr_softmax == "batch" else None  # (C,) or all V
+            losses["xtr"] = (xtr_loss(self.xtr(u1, tgt_lang, vocab), x2, vocab)
+                             + xtr_loss(self.xtr(u2, src_lang, vocab), x1, vocab))
             total = total + self.tcfg.xtr_weight * losses["xtr"]
         if self.proj is not None:
-            losses["cl"] = contrastive_loss(self.proj(u1), self.proj(u2), self.tcfg.temperature)
+            keys = sentence_keys(src, tgt).to(device) if self.tcfg.mask_duplicates else None  # (B, 2)
+            losses["cl"] = contrastive_loss(self.proj(u1), self.proj(u2), self.tcfg.temperature, keys)
             total = total + self.tcfg.contrastive_weight * losses["cl"]
         if self.distill is not None and teacher is not None:
             losses["kd"] = distill_loss(self.distill(u1), self.distill(u2), teacher, has_teacher)
             total = total + self.tcfg.distill_weight * losses["kd"]
         losses["loss"] = total
         return losses
+
+
+def sentence_keys(src: list, tgt: list) -> torch.Tensor:
+    """(B, 2) int64: a hash of each pair's source and target token ids, equal for equal sentences."""
+    def h(ids) -> int:
+        return int.from_bytes(hashlib.blake2b(ids.tobytes(), digest_size=8).digest(), "little", signed=True)
+
+    return torch.tensor([[h(a), h(b)] for a, b in zip(src, tgt)], dtype=torch.long)

@@ -5,7 +5,6 @@ Single process on CPU or one GPU; several GPUs with ``torchrun --nproc-per-node 
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import math
@@ -25,6 +24,8 @@ from ..data.batching import epoch_batches
 from ..data.pairs import TokenizedPairs, scan_pairs, tokenize_pairs
 from ..encoder import EMSEncoder, default_device, embed_token_ids
 from ..errors import UserError
+from ..precision import autocast
+from ..precision import resolve as resolve_precision
 from ..tokenizer import Tokenizer, train_tokenizer
 from .checkpoint import load_checkpoint, save_checkpoint, warm_start
 from .objective import EMSObjective
@@ -94,9 +95,11 @@ class _Data:
 
 
 def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConfig, resume: bool, rank: int,
-                  world: int, log) -> _Data:
+                  world: int, log, min_score: float | None = None) -> _Data:
     """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
-    languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample)
+    languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample, min_score=min_score)
+    if tcfg.init and model_cfg.languages:   # a continuation keeps its languages' order and adds the new ones
+        languages = tuple(model_cfg.languages) + tuple(x for x in languages if x not in model_cfg.languages)
     tok_file = out / "tokenizer.model"
     given_tokenizer = str(Path(tcfg.init) / "tokenizer.model") if tcfg.init else tcfg.tokenizer
     if rank == 0 and not resume and given_tokenizer:
@@ -112,7 +115,7 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     tokenizer = Tokenizer(tok_file, model_cfg.max_len)
     if not resume:
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
-    pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages)
+    pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages, min_score=min_score)
     perm = np.random.default_rng(tcfg.seed).permutation(len(pairs))
     n_val = min(tcfg.val_pairs, len(pairs) // 10)
     val_rows, train_rows = np.sort(perm[:n_val]), np.sort(perm[n_val:])
@@ -129,16 +132,18 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row)
 
 
-def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, tcfg: TrainConfig,
+def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | None, tcfg: TrainConfig | None,
           max_steps: int | None = None, max_minutes: float | None = None, resume: bool = False,
-          stop_after_steps: int | None = None, progress: bool = True, device: str | None = None) -> Path:
+          stop_after_steps: int | None = None, progress: bool = True, device: str | None = None,
+          min_score: float | None = None, extend_vocab: int = 0) -> Path:
     """Train an EMS encoder on the pairs at ``train_path``; the model directory is ``out_dir``.
 
     ``max_steps`` fixes the schedule length (default: ``epochs`` over the data; with only
     ``max_minutes``, the length is sized from the first steps' speed so the schedule ends in time).
     ``stop_after_steps`` stops early (as an interruption would) with a resumable checkpoint.
+    ``min_score`` keeps only mined pairs scoring at least that. With ``resume`` the configs come from the run.
     """
-    t_start = time.monotonic()
+    t_start, c_start = time.monotonic(), time.process_time()
     out = Path(out_dir)
     ckpt_dir, run_file = out / "checkpoint", out / "run.json"
     if resume:
@@ -147,15 +152,16 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         run = json.loads(run_file.read_text())
         model_cfg, tcfg = ModelConfig.from_dict(run["model"]), TrainConfig(**run["train"])
         max_steps = max_steps or run["max_steps"]
+        train_path, min_score = run.get("train_path", train_path), run.get("min_score")
     elif ckpt_dir.exists() or (out / "model.safetensors").exists():
-        raise UserError(f"{out}: holds a training run already; pass --resume to continue it or choose another --out")
+        raise UserError(f"{out}: holds a training run already; pass --resume to continue it or choose another --output")
 
     rank, world, dist_device = _dist_setup()
     device = dist_device or device or default_device()
     torch.manual_seed(tcfg.seed)
     log = _Log(out / "train_log.jsonl", enabled=rank == 0, progress=progress)
 
-    data = _prepare_data(train_path, out, model_cfg, tcfg, resume, rank, world, log)
+    data = _prepare_data(train_path, out, model_cfg, tcfg, resume, rank, world, log, min_score)
     model_cfg, tokenizer, pairs = data.model_cfg, data.tokenizer, data.pairs
     val_rows, train_rows, lengths, steps_per_epoch = data.val_rows, data.train_rows, data.lengths, data.steps_per_epoch
     n_val = len(val_rows)
@@ -173,11 +179,13 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
         out.mkdir(parents=True, exist_ok=True)
         if rank == 0:
             run_file.write_text(json.dumps({"train_path": str(train_path), "model": model_cfg.to_dict(),
-                                            "train": dataclasses.asdict(tcfg), "max_steps": max_steps}, indent=2))
+                                            "train": dataclasses.asdict(tcfg), "max_steps": max_steps,
+                                            "min_score": min_score}, indent=2))
     model = objective
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.startswith("cuda") else None)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
+    precision = resolve_precision(tcfg.precision, device)
+    log.say(f"training on {device} in {precision}")
     deadline = t_start + max_minutes * 60 if max_minutes else math.inf
     epoch_cache: dict[int, list[np.ndarray]] = {}
     step0, t_loop, t_calib = state["step"], time.monotonic(), time.monotonic()
@@ -194,7 +202,7 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
             lr = tcfg.lr * lr_factor(step, state["schedule_steps"] or 10**9, tcfg.warmup_steps)
             for g in optimizer.param_groups:
                 g["lr"] = lr
-            with amp:
+            with autocast(precision, device):
                 losses = model(pairs.side("src", rows), pairs.side("tgt", rows),
                                torch.as_tensor(pairs.src_lang[rows], dtype=torch.long, device=device),
                                torch.as_tensor(pairs.tgt_lang[rows], dtype=torch.long, device=device),
@@ -217,12 +225,12 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
                 log.record(step=step, lr=lr, val_accuracy=retrieval_accuracy(objective.encoder, pairs, val_rows),
                            **{k: v.item() for k, v in losses.items()})
             if step % tcfg.ckpt_every == 0 and rank == 0:
-                save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start))
+                save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start, c_start))
             if time.monotonic() > deadline or (stop_after_steps is not None and step >= stop_after_steps):
                 break
     except KeyboardInterrupt:
         if rank == 0:
-            save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start))
+            save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start, c_start))
         raise UserError(f"interrupted at step {state['step']}; checkpoint saved in {ckpt_dir}: "
                         "run the same command with --resume to continue") from None
     finally:
@@ -234,18 +242,28 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig, t
     if rank == 0:
         acc = retrieval_accuracy(objective.encoder, pairs, val_rows) if n_val else float("nan")
         log.record(step=state["step"], val_accuracy=acc, final=True)
-        state["minutes"] = state.get("minutes", 0.0) + (time.monotonic() - t_start) / 60  # over all resumed parts
+        state = _with_minutes(state, t_start, c_start)  # over all resumed parts
         info = {"steps": state["step"], "schedule_steps": state["schedule_steps"], "pairs": len(pairs),
                 "val_pairs": int(n_val), "val_accuracy": acc, "minutes": state["minutes"],
-                "device": device, "world_size": world, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+                "cpu_minutes": state["cpu_minutes"], "precision": precision, "device": device, "world_size": world,
+                "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
                 "train": dataclasses.asdict(tcfg)}
         save_checkpoint(ckpt_dir, objective, optimizer, state)
         encoder = EMSEncoder(objective.encoder, tokenizer)
-        encoder.save_pretrained(out, card=_training_card(model_cfg, info, train_path))
+        encoder.save_pretrained(out, card=_training_card(model_cfg, info, train_path), objective=objective_settings(tcfg))
         (out / "training.json").write_text(json.dumps(info, indent=2))
         log.say(f"model written to {out}")
     _barrier(world)
     return out
+
+
+OBJECTIVE_FIELDS = ("xtr_weight", "contrastive_weight", "temperature", "xtr_softmax", "mask_duplicates", "batch_size",
+                    "lr", "optimizer", "weight_decay", "grad_clip", "warmup_steps", "precision")
+
+
+def objective_settings(tcfg: TrainConfig) -> dict:
+    """The training settings a continuation (``--init``) starts from, saved in the model's config.json."""
+    return {k: getattr(tcfg, k) for k in OBJECTIVE_FIELDS}
 
 
 def _without_copies_of(pairs: TokenizedPairs, rows: np.ndarray, held_out: np.ndarray) -> np.ndarray:
@@ -266,9 +284,10 @@ def _teacher_batch(data: _Data, rows: np.ndarray, device: str) -> tuple:
     return torch.from_numpy(targets).to(device), torch.from_numpy(has).to(device)
 
 
-def _with_minutes(state: dict, t_start: float) -> dict:
-    """The state with this part's wall time added to the minutes of earlier (resumed) parts."""
-    return {**state, "minutes": state.get("minutes", 0.0) + (time.monotonic() - t_start) / 60}
+def _with_minutes(state: dict, t_start: float, c_start: float) -> dict:
+    """The state with this part's wall time and process CPU time added to those of earlier (resumed) parts."""
+    return {**state, "minutes": state.get("minutes", 0.0) + (time.monotonic() - t_start) / 60,
+            "cpu_minutes": state.get("cpu_minutes", 0.0) + (time.process_time() - c_start) / 60}
 
 
 def _sigterm_as_interrupt():

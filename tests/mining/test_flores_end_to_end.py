@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from conftest import FLORES, NTREX, read_lines
 
 from ems_mine.encoder import EMSEncoder
-from ems_mine.mining.stage import MineOptions, mine_corpora
+from ems_mine.mining.api import mine_corpora
 
 GOLD = 90
 THRESHOLD = 1.25
@@ -39,7 +39,7 @@ def build(tmp_path):
 
 def test_flores_gold_pairs_are_found(tmp_path):
     src, tgt = build(tmp_path)
-    table = mine_corpora(src, tgt, "de", "en", options=MineOptions(quiet=True, cache_dir=str(tmp_path / "cache")),
+    table = mine_corpora(src, tgt, "de", "en", threshold=None, cache_dir=str(tmp_path / "cache"),
                          encoder=EMSEncoder.from_pretrained(device="cpu"))
     correct = np.array([a == b and a.startswith("g") for a, b in zip(table.column("src_id").to_pylist(),
                                                                       table.column("tgt_id").to_pylist())])

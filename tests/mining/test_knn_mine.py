@@ -4,7 +4,7 @@ import pytest
 
 import ems_mine
 from ems_mine.errors import UserError
-from ems_mine.mining.knn import knn
+from ems_mine.mining.faiss_knn import knn
 
 
 def unit(rng, n, d):
