@@ -192,6 +192,97 @@ def embed(input_path, output, model, device, lang, batch_size, normalize, overwr
     embed_file(input_path, output, model, lang, batch_size, normalize, overwrite, device=device, progress=not quiet)
 
 
+# -- search --------------------------------------------------------------------------------------------
+
+@cli.group()
+def index():
+    """Build or extend a cross-lingual search index."""
+
+
+@index.command("build")
+@click.argument("corpus", type=click.Path())
+@click.option("--lang", required=True, help="Language code of the corpus.")
+@output_option(help="Index directory to write.")
+@model_option
+@device_option
+@click.option("--index", "kind", type=click.Choice(["flat", "ivfpq"]), default="flat", show_default=True,
+              help="Exact (flat) or compressed approximate (IVF-PQ) FAISS index.")
+@batch_size_option()
+@click.option("--overwrite", is_flag=True, help="Replace an existing index directory.")
+@quiet_option
+def index_build(corpus, lang, output, model, device, kind, batch_size, overwrite, quiet):
+    """Embed a corpus (text or Parquet) into a new index directory."""
+    from .encoders import load_encoder
+    from .search.index import Index
+
+    ix = Index.build(corpus, lang, output, index=kind, encoder=load_encoder(model, device), overwrite=overwrite,
+                     batch_size=batch_size, progress=not quiet)
+    click.echo(f"indexed {len(ix):,} sentences into {output}", err=True)
+
+
+@index.command("add")
+@click.argument("index_dir", type=click.Path())
+@click.argument("corpus", type=click.Path())
+@click.option("--lang", required=True, help="Language code of the corpus.")
+@device_option
+@batch_size_option()
+@quiet_option
+def index_add(index_dir, corpus, lang, device, batch_size, quiet):
+    """Add a corpus (more shards, another language) to an index."""
+    from .search.index import Index
+
+    ix = Index.load(index_dir)
+    n = len(ix)
+    ix.add(corpus, lang, batch_size=batch_size, progress=not quiet)
+    click.echo(f"added {len(ix) - n:,} sentences; {len(ix):,} in {index_dir}", err=True)
+
+
+@cli.command()
+@click.argument("index_dir", type=click.Path())
+@click.argument("query", required=False)
+@click.option("--lang", help="Language code of the query (any; it only names the language).")
+@click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per query.")
+@click.option("--queries", type=click.Path(), help="A file of queries, one per line; prints JSON Lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@batch_size_option()
+def search(index_dir, query, lang, k, queries, as_json, batch_size):
+    """Search an index: ems-mine search INDEX_DIR "a sentence" --lang de."""
+    import json as _json
+
+    from .search.index import Index
+
+    if (query is None) == (queries is None):
+        raise UserError('give a query ("a sentence") or --queries FILE, not both')
+    if queries is not None:
+        from .mining.read import Corpus
+
+        c = Corpus(queries)
+        qs = [t for s in c.shards for texts in c.texts(s) for t in texts]
+    else:
+        qs = [query]
+    ix = Index.load(index_dir)
+    results = ix.search(qs, lang=lang, k=k, batch_size=batch_size)
+    if queries is not None:
+        for q, hits in zip(qs, results):
+            click.echo(_json.dumps({"query": q, "hits": hits}, ensure_ascii=False))
+    elif as_json:
+        click.echo(_json.dumps({"query": query, "lang": lang, "k": k, "hits": results[0]}, ensure_ascii=False, indent=2))
+    else:
+        for n, h in enumerate(results[0], 1):
+            click.echo(f"{n:>3}  {h['score']:.3f}  [{h['lang']} {h['id']}]  {h['text']}")
+
+
+@cli.command()
+@click.argument("index_dir", type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(index_dir, host, port):
+    """Serve an index over HTTP (FastAPI): GET/POST /search, /health, /info, and a search page at /."""
+    from .search.service import serve as run
+
+    run(index_dir, host, port)
+
+
 # -- export ----------------------------------------------------------------------------------------------
 
 @cli.command()

