@@ -159,18 +159,49 @@ def mine(**opts):
 @click.option("--replay", type=float, default=None, help="With --init: mix in this many pairs of the init model's own "
               "training data per new pair (needs --replay-data).")
 @click.option("--replay-data", type=click.Path(), help="The init model's training pairs, for --replay.")
+@click.option("--extend-vocab", type=click.IntRange(0), default=0, help="With --init: add up to N SentencePiece pieces "
+              "learnt on the new languages' text to the model's vocabulary (old sentences tokenise as before).")
 @click.option("--max-steps", type=int, help="Schedule length in optimizer steps (default: epochs over the data).")
 @click.option("--max-minutes", type=float, help="Stop after this many minutes; sizes the schedule if --max-steps is not given.")
 @click.option("--resume", is_flag=True, help="Continue the run in --output from its last checkpoint.")
 @device_option
 @quiet_option
-def train(train_path, output, preset, init, overrides, min_score, replay, replay_data, max_steps,
+def train(train_path, output, preset, init, overrides, min_score, replay, replay_data, extend_vocab, max_steps,
           max_minutes, resume, device, quiet):
     """Train an EMS encoder (XTR + contrastive) from scratch, or continue one (--init)."""
     from .training.commands import train_command
 
-    train_command(train_path, output, preset, init, overrides, min_score, replay, replay_data, 0,
+    train_command(train_path, output, preset, init, overrides, min_score, replay, replay_data, extend_vocab,
                   max_steps, max_minutes, resume, device, quiet)
+
+
+@cli.command("self-train")
+@click.option("--src", required=True, help="Source language code.")
+@click.option("--tgt", required=True, help="Target language code.")
+@click.option("--src-corpus", required=True, type=click.Path(), help="Monolingual source corpus (text or Parquet).")
+@click.option("--tgt-corpus", required=True, type=click.Path(), help="Monolingual target corpus.")
+@click.option("--init", "init", default="default", show_default=True, help="The model to start from (directory or bundled name).")
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(1), help="Mine → train rounds.")
+@click.option("--seed-pairs", type=click.Path(), help="Pairs mixed into every round so the model keeps its other languages.")
+@click.option("--seed-ratio", default=1.0, show_default=True, type=click.FloatRange(0), help="Seed pairs per mined pair.")
+@click.option("--steps", default=600, show_default=True, type=click.IntRange(1), help="Training steps per round.")
+@click.option("--threshold", type=float, help="Mining threshold [default: the init model's calibrated one].")
+@click.option("--dev", help="SRC_FILE,TGT_FILE: line-aligned files to evaluate each round on (xSIM error).")
+@output_option(help="Directory for the rounds and the report.")
+@quiet_option
+def self_train(src, tgt, src_corpus, tgt_corpus, init, rounds, seed_pairs, seed_ratio, steps, threshold, dev, output, quiet):
+    """Rounds of mining with the current model and training on what it mined (plus seed pairs); resumable."""
+    from .selftrain import SelfTrainJob, run
+
+    dev_files = tuple(dev.split(",")) if dev else None
+    if dev_files is not None and len(dev_files) != 2:
+        raise UserError("--dev takes two line-aligned files: SRC_FILE,TGT_FILE")
+    report = run(SelfTrainJob(src, tgt, src_corpus, tgt_corpus, init, output, rounds, seed_pairs,
+                              seed_ratio if seed_pairs else 0.0, steps, threshold, dev_files, quiet))
+    for r in report["rounds"]:
+        x = r.get("xsim_error")
+        click.echo(f"round {r['round']}: {r['pairs'] or '-'} pairs" + (f", dev xSIM error {100 * x:.2f} %" if x is not None else ""),
+                   err=True)
 
 
 # -- embed -----------------------------------------------------------------------------------------------

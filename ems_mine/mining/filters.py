@@ -44,6 +44,11 @@ def copies(src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
     return np.array([_letters(a) == _letters(b) for a, b in zip(src, tgt)], dtype=bool)
 
 
+def truncated(token_counts: np.ndarray, max_tokens: int, factor: float = 2.0) -> np.ndarray:
+    """Sentences the encoder saw less than half of: more than ``factor`` × its ``max_tokens`` tokens."""
+    return np.asarray(token_counts) > factor * max_tokens
+
+
 def repeated(src: Sequence[str], tgt: Sequence[str], dropped: np.ndarray) -> np.ndarray:
     """A (src, tgt) text pair already kept earlier in the list (the list is in score order)."""
     seen, out = set(), np.zeros(len(src), bool)

@@ -104,7 +104,8 @@ def run(job: MineJob, executor=None, encoder=None, threshold_note: str | None = 
     n_candidates = len(scores)
     stages.done("margin")
 
-    table, rejected, dropped = _filter(cfg, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang, job.keep_rejected is not None)
+    table, rejected, dropped = _filter(cfg, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang, job.keep_rejected is not None,
+                                       encoder)
     stages.done("filter")
 
     summary = {
@@ -257,7 +258,7 @@ def _neighbours(cfg: MineConfig, executor, x_paths, y_paths, cache: Path, quiet:
     return approximate_neighbours(cfg, x_paths, y_paths, quiet)
 
 
-def _filter(cfg: MineConfig, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang, keep_rejected: bool):
+def _filter(cfg: MineConfig, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang, keep_rejected: bool, encoder=None):
     """Score filters first (no text needed), then fetch the candidates' rows and run the text filters."""
     import pyarrow as pa
 
@@ -275,10 +276,17 @@ def _filter(cfg: MineConfig, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang,
               ("max_score", lambda d: filters.above_max_score(sc, cfg.max_score)),
               ("empty", lambda d: filters.empty(st, tt)),
               ("copy", lambda d: filters.copies(st, tt) if src_lang != tgt_lang else np.zeros(len(st), bool)),
-              ("length_ratio", lambda d: filters.length_ratio(st, tt, cfg.max_length_ratio))]
+              ("language", lambda d: _wrong_language(st, tt, src_lang, tgt_lang, d)),
+              ("length_ratio", lambda d: filters.length_ratio(st, tt, cfg.max_length_ratio)),
+              ("truncated", lambda d: _truncated(st, tt, encoder, d))]
     if cfg.dedup:
         checks.append(("duplicate", lambda d: filters.repeated(st, tt, d)))
     keep, reason, counts = filters.apply_filters(checks, len(sc))
+    if counts.get("truncated"):
+        import warnings
+
+        warnings.warn(f"{counts['truncated']} pairs dropped: a side has more than twice the model's "
+                      f"{encoder.tokenizer.max_len} tokens, so most of it was never embedded", stacklevel=2)
     counts["threshold"], counts["max_score"] = dropped["threshold"], dropped["max_score"]
     table = pairs_table(sc[keep], src_lang, tgt_lang, s_rows.filter(pa.array(keep)), t_rows.filter(pa.array(keep)))
     rejected = None
@@ -286,3 +294,32 @@ def _filter(cfg: MineConfig, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang,
         rejected = pairs_table(sc[~keep], src_lang, tgt_lang, s_rows.filter(pa.array(~keep)), t_rows.filter(pa.array(~keep)))
         rejected = rejected.add_column(1, "reason", pa.array([r for r, k in zip(reason, keep) if not k], pa.string()))
     return table, rejected, counts
+
+
+def _wrong_language(st: list[str], tt: list[str], src_lang: str, tgt_lang: str, dropped: np.ndarray) -> np.ndarray:
+    """Either side confidently in another language (``lid.py``), checked on the pairs not dropped yet."""
+    from .lid import wrong_language
+
+    out = np.zeros(len(st), bool)
+    todo = np.flatnonzero(~dropped)
+    if src_lang == tgt_lang or not len(todo):
+        return out
+    a = wrong_language([st[i] for i in todo], src_lang, tgt_lang)
+    b = wrong_language([tt[i] for i in todo], tgt_lang, src_lang)
+    out[todo] = a | b
+    return out
+
+
+def _truncated(st: list[str], tt: list[str], encoder, dropped: np.ndarray) -> np.ndarray:
+    """A side the encoder cut to less than half (only for encoders with an ems-mine tokenizer)."""
+    from . import filters
+
+    tok = getattr(encoder, "tokenizer", None)
+    out = np.zeros(len(st), bool)
+    if tok is None or not hasattr(tok, "sp"):
+        return out
+    todo = np.flatnonzero(~dropped)
+    for side in (st, tt):
+        counts = np.array([len(x) for x in tok.sp.encode([side[i] for i in todo])], dtype=np.int64)
+        out[todo] |= filters.truncated(counts, tok.max_len)
+    return out

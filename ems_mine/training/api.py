@@ -11,7 +11,7 @@ from pathlib import Path
 
 def train(pairs: str | Path, output: str | Path, *, preset: str | None = None, init: str | None = None,
           settings: dict | None = None, min_score: float | None = None, replay: float | None = None,
-          replay_data: str | None = None, max_steps: int | None = None, max_minutes: float | None = None,
+          replay_data: str | None = None, extend_vocab: int = 0, max_steps: int | None = None, max_minutes: float | None = None,
           resume: bool = False, device: str | None = None, progress: bool = True) -> Path:
     """Train a new EMS encoder (``preset``) or continue one (``init``: a directory or a bundled name) on ``pairs``
     (Parquet with ``src_lang, src, tgt_lang, tgt``, or mined output); ``settings`` are ``--set`` KEY=VALUE pairs.
@@ -19,6 +19,6 @@ def train(pairs: str | Path, output: str | Path, *, preset: str | None = None, i
     from .commands import train_command
 
     overrides = tuple(f"{k}={v}" for k, v in (settings or {}).items())
-    train_command(str(pairs), str(output), preset, init, overrides, min_score, replay, replay_data, 0, max_steps,
+    train_command(str(pairs), str(output), preset, init, overrides, min_score, replay, replay_data, extend_vocab, max_steps,
                   max_minutes, resume, device, not progress)
     return Path(output)

@@ -64,9 +64,11 @@ def load_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.opt
     return state
 
 
-def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike) -> str:
+def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike, new_rows: list[list[int]] | None = None) -> str:
     """Copy a model directory's encoder weights into ``encoder``; layers it lacks keep their fresh
-    initialisation (a 0-layer first stage grows into a Transformer). Returns a one-line summary."""
+    initialisation (a 0-layer first stage grows into a Transformer). ``new_rows``: the vocabulary was extended
+    (``tokenizer_extend.py``); each added token's embedding row starts as the mean of these old rows. Returns a
+    one-line summary."""
     from safetensors.torch import load_file
 
     path = Path(model_dir) / "model.safetensors"
@@ -74,6 +76,11 @@ def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike) -> str:
         raise UserError(f"init={model_dir}: no model.safetensors there; pass a directory written by `ems-mine train`")
     own = encoder.state_dict()
     given = load_file(path)
+    if new_rows:
+        from ..tokenizer_extend import grow_embeddings
+
+        grown = grow_embeddings(given["tok_emb.weight"].float().numpy(), new_rows)
+        given["tok_emb.weight"] = torch.from_numpy(grown)
     for name, tensor in given.items():
         if name not in own:
             raise UserError(f"{path}: weight {name!r} has no place in this model; init= needs the same architecture")
@@ -82,4 +89,5 @@ def warm_start(encoder: torch.nn.Module, model_dir: str | os.PathLike) -> str:
                             "set d_model, d_ffn, n_heads and max_len as in the init model")
     encoder.load_state_dict({k: v.float() for k, v in given.items()}, strict=False)
     fresh = sorted({int(k.split(".")[2]) for k in own if k not in given and k.startswith("layers.layers.")})
-    return f"{len(given)} tensors loaded" + (f", layers {fresh} fresh" if fresh else "")
+    return (f"{len(given)} tensors loaded" + (f", layers {fresh} fresh" if fresh else "")
+            + (f", {len(new_rows)} token rows added" if new_rows else ""))

@@ -92,10 +92,11 @@ class _Data:
     steps_per_epoch: int
     teacher: np.ndarray | None = None       # (U, Dt) teacher embeddings of English sentences
     teacher_row: np.ndarray | None = None   # (N,) row of pair i's target in teacher, −1 for none
+    new_rows: list | None = None            # vocabulary extension: old token ids behind each added token
 
 
 def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConfig, resume: bool, rank: int,
-                  world: int, log, min_score: float | None = None) -> _Data:
+                  world: int, log, min_score: float | None = None, extend_vocab: int = 0) -> _Data:
     """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
     languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample, min_score=min_score)
     if tcfg.init and model_cfg.languages:   # a continuation keeps its languages' order and adds the new ones
@@ -110,6 +111,9 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     elif rank == 0 and not resume:
         log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
         train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
+    new_rows = None
+    if extend_vocab and not resume:
+        new_rows = _extend_vocabulary(tok_file, sample, model_cfg.languages, extend_vocab, log) if rank == 0 else None
     _barrier(world)
     del sample
     tokenizer = Tokenizer(tok_file, model_cfg.max_len)
@@ -129,7 +133,24 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     if tcfg.distill_weight > 0:
         teacher, teacher_row = load_teacher_targets(tcfg.teacher_targets, train_path)
         log.say(f"distillation targets for {np.mean(teacher_row >= 0):.1%} of the pairs from {tcfg.teacher_targets}")
-    return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row)
+    return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row, new_rows)
+
+
+def _extend_vocabulary(tok_file: Path, sample: dict[str, list[str]], old_langs, n: int, log) -> list[list[int]]:
+    """Extend the copied init tokenizer in place with up to ``n`` pieces of the new languages' text; returns the
+    old ids behind each added piece (for its embedding row)."""
+    from ..tokenizer_extend import decomposition, extend
+
+    new_texts = [t for lang, texts in sample.items() if lang not in old_langs for t in texts]
+    reference = [t for lang, texts in sample.items() if lang in old_langs for t in texts[:20_000]]
+    if not new_texts:
+        raise UserError("--extend-vocab: the training pairs have no language the init model lacks; nothing to learn pieces from")
+    old = tok_file.with_name("tokenizer.before-extension.model")
+    shutil.copyfile(tok_file, old)
+    added = extend(old, new_texts, n, reference, tok_file)
+    log.say(f"vocabulary extended by {len(added)} pieces (of {n} asked) learnt on {len(new_texts):,} sentences; "
+            f"{len(reference):,} sentences of the model's languages tokenise as before")
+    return decomposition(old, added)
 
 
 def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | None, tcfg: TrainConfig | None,
@@ -161,7 +182,7 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
     torch.manual_seed(tcfg.seed)
     log = _Log(out / "train_log.jsonl", enabled=rank == 0, progress=progress)
 
-    data = _prepare_data(train_path, out, model_cfg, tcfg, resume, rank, world, log, min_score)
+    data = _prepare_data(train_path, out, model_cfg, tcfg, resume, rank, world, log, min_score, extend_vocab)
     model_cfg, tokenizer, pairs = data.model_cfg, data.tokenizer, data.pairs
     val_rows, train_rows, lengths, steps_per_epoch = data.val_rows, data.train_rows, data.lengths, data.steps_per_epoch
     n_val = len(val_rows)
@@ -175,12 +196,12 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
         log.say(f"resumed at step {state['step']}")
     else:
         if tcfg.init:
-            log.say(f"encoder starts from {tcfg.init}: {warm_start(objective.encoder, tcfg.init)}")
+            log.say(f"encoder starts from {tcfg.init}: {warm_start(objective.encoder, tcfg.init, data.new_rows)}")
         out.mkdir(parents=True, exist_ok=True)
         if rank == 0:
             run_file.write_text(json.dumps({"train_path": str(train_path), "model": model_cfg.to_dict(),
                                             "train": dataclasses.asdict(tcfg), "max_steps": max_steps,
-                                            "min_score": min_score}, indent=2))
+                                            "min_score": min_score, "extend_vocab": extend_vocab}, indent=2))
     model = objective
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.startswith("cuda") else None)
