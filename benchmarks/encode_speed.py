@@ -1,8 +1,8 @@
-"""Encoding speed on the same Tatoeba sentences, same batch size and threads: the default model, an
-ems-base-size EMS, a LaBSE-size encoder (BERT-base, 501k vocabulary), a LASER-size encoder (5-layer
-BiLSTM, 512 per direction, max-pooled) and the two PyPI peers. Random weights where the speed does not
-depend on them (ems-base, LaBSE-size, LASER-size), fed the default tokenizer's ids. Ratios are to the
-default model.
+"""Encoding speed on the same Tatoeba sentences, same batch size and threads: the default model (PyTorch, and its
+ONNX export on onnxruntime), ems-mini- and ems-base-size EMS encoders in fp32 and with bf16 autocast (where the CPU is
+fast at bf16), a LaBSE-size encoder (BERT-base, 501k vocabulary), a LASER-size encoder (5-layer BiLSTM, 512 per
+direction, max-pooled) and the two PyPI peers. Random weights where the speed does not depend on them, fed the
+default tokenizer's ids. Ratios are to the default model.
 
     python benchmarks/encode_speed.py --data ../shared/data [--sentences 2000] [--batch-size 64]
 """
@@ -45,14 +45,14 @@ class LaserSize(nn.Module):
 class TokenIdsModel:
     """Runs a torch module on the default tokenizer's ids, longest first (as EMSEncoder.encode does)."""
 
-    def __init__(self, name: str, module: nn.Module, tokenizer, call=None):
-        self.name, self.module, self.tokenizer, self.call = name, module.eval(), tokenizer, call
+    def __init__(self, name: str, module: nn.Module, tokenizer, call=None, precision: str = "fp32"):
+        self.name, self.module, self.tokenizer, self.call, self.precision = name, module.eval(), tokenizer, call, precision
 
     @torch.inference_mode()
     def encode(self, sentences, batch_size=64):
         ids = self.tokenizer.encode(sentences)
         if self.call is None:
-            return embed_token_ids(self.module, ids, batch_size)
+            return embed_token_ids(self.module, ids, batch_size, self.precision)
         order = np.argsort([-len(s) for s in ids], kind="stable")
         return [self.call(self.module, pad_batch([ids[i] for i in order[s:s + batch_size]]))
                 for s in range(0, len(ids), batch_size)]
@@ -81,9 +81,25 @@ def main() -> None:
     sents = (sents * (args.sentences // len(sents) + 1))[: args.sentences]
     default = EMSEncoder.from_pretrained(args.model, device="cpu")
     models = [("default model", default)]
+    try:
+        import tempfile
+
+        from ems_mine.onnx_encoder import ONNXEncoder
+
+        onnx_dir = Path(tempfile.mkdtemp()) / "onnx"
+        default.export_onnx(onnx_dir)
+        models.append(("default model, ONNX export (onnxruntime)", ONNXEncoder(onnx_dir)))
+    except Exception as e:  # noqa: BLE001 - onnx is an optional extra
+        print(f"(no ONNX row: {e})")
     vocab = default.tokenizer.vocab_size       # the random models take the default tokenizer's ids
-    base_cfg = dataclasses.replace(PRESETS["ems-base"], vocab_size=max(PRESETS["ems-base"].vocab_size, vocab))
-    models.append(("ems-base size (random)", TokenIdsModel("ems-base", EMSModel(base_cfg), default.tokenizer)))
+    from ems_mine.precision import cpu_has_bf16
+
+    for preset in ("ems-mini", "ems-base"):
+        cfg = dataclasses.replace(PRESETS[preset], vocab_size=max(PRESETS[preset].vocab_size, vocab), dropout=0.0)
+        m = EMSModel(cfg)
+        models.append((f"{preset} size (random), fp32", TokenIdsModel(preset, m, default.tokenizer)))
+        if cpu_has_bf16():
+            models.append((f"{preset} size (random), bf16 autocast", TokenIdsModel(preset, m, default.tokenizer, precision="auto")))
     bert, call = labse_size()
     models.append(("LaBSE size (random)", TokenIdsModel("labse", bert, default.tokenizer, call)))
     models.append(("LASER size (random)", TokenIdsModel("laser", LaserSize(max(50_000, vocab)), default.tokenizer, lambda m, ids: m(ids))))
@@ -101,7 +117,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     append_results("Encoding speed (CPU)", f"{len(sents)} Tatoeba sentences (deu, fra, spa, rus, jpn and English), "
-                   f"batch size {args.batch_size}, fp32.", table, args.results)
+                   f"batch size {args.batch_size}; fp32 unless the row says bf16.", table, args.results)
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import UserError
+from .errors import Interrupted, UserError
 
 DEBUG_ENV = "EMS_MINE_DEBUG"
 
@@ -33,6 +33,8 @@ class _Group(click.Group):
         try:
             return super().main(args=args, prog_name=prog_name or "ems-mine", complete_var=complete_var,
                                 standalone_mode=False, **extra)
+        except Interrupted as e:
+            _fail(f"interrupted: {e}", 130)
         except UserError as e:
             _fail(f"error: {e}", 2)
         except (click.exceptions.Abort, KeyboardInterrupt):

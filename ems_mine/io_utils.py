@@ -60,7 +60,8 @@ def atomic_path(target: str | os.PathLike, overwrite: bool = True) -> Iterator[P
     """Yield a temporary path; on success move it onto ``target``, on failure delete it."""
     target = Path(target)
     if target.exists() and not overwrite:
-        raise UserError(f"{target}: output exists; pass --overwrite or choose another path")
+        raise UserError(f"{target}: output exists (it may have appeared while this run was working); pass --overwrite "
+                        "or choose another path")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

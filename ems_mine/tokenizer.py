@@ -65,7 +65,13 @@ class Tokenizer:
         import sentencepiece as spm
 
         self.path = Path(model_file)
-        self.sp = spm.SentencePieceProcessor(model_proto=self.path.read_bytes())
+        try:
+            self.sp = spm.SentencePieceProcessor(model_proto=self.path.read_bytes())
+        except (OSError, RuntimeError) as e:
+            from .errors import UserError
+
+            raise UserError(f"{self.path}: not a readable SentencePiece model ({str(e).splitlines()[0][:120]}); the "
+                            "model directory is damaged — copy it again") from None
         self.max_len = max_len
 
     @property

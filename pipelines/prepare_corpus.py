@@ -116,9 +116,9 @@ def collect(data: Path, downloads: Path, sources: list[str], max_chars: int, log
                     why = "in eval data"
                 else:
                     seen.add((sl, ks, kt))
-                    rows.append((sl, src, tl, tgt, name))
+                    rows.append((sl, src, tl, tgt, p.source or name))
             if why:
-                dropped[name][why] += 1
+                dropped[p.source or name][why] += 1
         log(f"{name}: {len(rows) - n0} pairs ({dict(dropped[name])}) in {time.time() - t0:.0f} s")
     unknown = sorted(c for c, v in lang.cache.items() if v is None)
     return rows, dropped, unknown

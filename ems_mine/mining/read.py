@@ -46,6 +46,7 @@ class Corpus:
             raise UserError(f"{self.spec}: empty corpus (no sentence that is not blank); give a file with one sentence per line "
                             "or Parquet with a 'text' column")
         self.offsets = np.cumsum([0] + [s.rows for s in self.shards])
+        _check_unique_ids(self.shards)
 
     @property
     def rows(self) -> int:
@@ -80,6 +81,32 @@ class Corpus:
         table = pa.concat_tables(parts, promote_options="permissive")
         order = np.argsort(np.concatenate(where), kind="stable")
         return table.take(pa.array(order))
+
+
+def _check_unique_ids(shards: list[Shard]) -> None:
+    """Parquet ``id`` columns must name each row once across the corpus (mined pairs are reported by id)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    cols, names = [], []
+    for s in shards:
+        if s.is_parquet and "id" in pq.ParquetFile(s.path).schema_arrow.names:
+            try:
+                col = pq.read_table(s.path, columns=["id"]).column("id")
+            except Exception as e:  # noqa: BLE001
+                raise UserError(f"{s.path}: unreadable Parquet data ({_reason(e)}); the file is damaged — re-create it") from None
+            cols.append(col.cast(pa.string()))
+            names.append(s.path)
+    if not cols:
+        return
+    counts = pc.value_counts(pa.chunked_array([c for col in cols for c in col.chunks], pa.string()))
+    dup = counts.filter(pc.greater(counts.field("counts"), 1))
+    if len(dup):
+        first = dup[0]["values"].as_py()
+        where = next(p for p, c in zip(names, cols) if pc.any(pc.equal(c, first)).as_py())
+        raise UserError(f"{where}: id {first!r} occurs {dup[0]['counts'].as_py()} times in the corpus ({len(dup)} ids repeat); "
+                        "ids must be unique — drop the id column to number rows instead")
 
 
 def _empty_table():

@@ -40,8 +40,37 @@ def save_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.opt
     shutil.rmtree(old, ignore_errors=True)
 
 
+FILES = ("model.safetensors", "optimizer.safetensors", "rng.safetensors", "state.json")
+
+
+def find_checkpoint(ckpt_dir: Path) -> Path | None:
+    """The newest complete checkpoint: ``checkpoint/``, or — after a kill between the two renames of a save —
+    the finished ``checkpoint.tmp/`` or the previous ``checkpoint.old/``."""
+    for d in (ckpt_dir, ckpt_dir.with_name(ckpt_dir.name + ".tmp"), ckpt_dir.with_name(ckpt_dir.name + ".old")):
+        if all((d / f).is_file() for f in FILES):
+            try:
+                json.loads((d / "state.json").read_text())
+            except (OSError, ValueError):
+                continue
+            return d
+    return None
+
+
 def load_checkpoint(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
-    """Restore model, optimizer and RNG in place; return the saved training state."""
+    """Restore model, optimizer and RNG in place from the newest complete checkpoint; return the training state."""
+    found = find_checkpoint(ckpt_dir)
+    if found is None:
+        raise UserError(f"{ckpt_dir}: no complete checkpoint to resume from")
+    try:
+        return _load(found, model, optimizer)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged file: safetensors, JSON or shape errors
+        raise UserError(f"{found}: damaged checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:160]}); "
+                        "start the run again in a new directory") from None
+
+
+def _load(ckpt_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
     from safetensors.torch import load_file
 
     state = json.loads((ckpt_dir / "state.json").read_text())

@@ -23,11 +23,11 @@ from ..config import ModelConfig, TrainConfig
 from ..data.batching import epoch_batches
 from ..data.pairs import TokenizedPairs, scan_pairs, tokenize_pairs
 from ..encoder import EMSEncoder, default_device, embed_token_ids
-from ..errors import UserError
+from ..errors import Interrupted, UserError
 from ..precision import autocast
 from ..precision import resolve as resolve_precision
 from ..tokenizer import Tokenizer, train_tokenizer
-from .checkpoint import load_checkpoint, save_checkpoint, warm_start
+from .checkpoint import find_checkpoint, load_checkpoint, save_checkpoint, warm_start
 from .objective import EMSObjective
 from .teacher_targets import load_teacher_targets
 
@@ -168,13 +168,17 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
     out = Path(out_dir)
     ckpt_dir, run_file = out / "checkpoint", out / "run.json"
     if resume:
-        if not (ckpt_dir / "state.json").is_file():
+        if find_checkpoint(ckpt_dir) is None:
             raise UserError(f"{out}: no checkpoint to resume; run without --resume to start training")
-        run = json.loads(run_file.read_text())
+        try:
+            run = json.loads(run_file.read_text())
+        except (OSError, ValueError):
+            raise UserError(f"{run_file}: missing or damaged; the run cannot be resumed — start it again in a new "
+                            "directory") from None
         model_cfg, tcfg = ModelConfig.from_dict(run["model"]), TrainConfig(**run["train"])
         max_steps = max_steps or run["max_steps"]
         train_path, min_score = run.get("train_path", train_path), run.get("min_score")
-    elif ckpt_dir.exists() or (out / "model.safetensors").exists():
+    elif ckpt_dir.exists() or (out / "model.safetensors").exists() or find_checkpoint(ckpt_dir) is not None:
         raise UserError(f"{out}: holds a training run already; pass --resume to continue it or choose another --output")
 
     rank, world, dist_device = _dist_setup()
@@ -252,8 +256,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
     except KeyboardInterrupt:
         if rank == 0:
             save_checkpoint(ckpt_dir, objective, optimizer, _with_minutes(state, t_start, c_start))
-        raise UserError(f"interrupted at step {state['step']}; checkpoint saved in {ckpt_dir}: "
-                        "run the same command with --resume to continue") from None
+        raise Interrupted(f"at step {state['step']}; checkpoint saved in {ckpt_dir}: "
+                          "run the same command with --resume to continue") from None
     finally:
         bar.close()
         if previous_sigterm is not None:

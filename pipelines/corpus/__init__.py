@@ -14,6 +14,7 @@ class Pair(NamedTuple):
     src: str
     tgt_lang: str
     tgt: str
+    source: str | None = None   # a sub-source for mixing weights (e.g. americasnlp:dictionary); default the reader's name
 
 
 # source name → module name, in the order prepare_corpus reads them (dedup keeps the first copy)
