@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 ROWS, COLS = 8192, 2048   # source rows per block, target rows per tile
+TILE_ROWS = 2048          # source rows per multiplied tile: a bf16 tile of 2048 × 2048 is 8 MiB
 EXTRA = 12                # approximate candidates kept beyond k per row / column
 
 
@@ -137,12 +138,13 @@ def scan_block(xb: np.ndarray, row0: int, y: Stack, K: int, precision: str, cols
     rows = TopK.empty(len(xb), min(K, hi - lo), precision)
     xt = lowp(xb, precision)
     with torch.inference_mode():
-        for j0, yt in y.lowp_tiles(COLS, precision, lo, hi):
-            tile = torch.mm(xt, yt.T)                                              # (b, c) in pass-1 precision
-            t = (tile.view(torch.int16) if precision == "bf16" else tile).numpy()  # bf16: its bits, no conversion
-            merge_rows(t, 0, j0 - lo, rows.sims, rows.ids)
-            if cols is not None:
-                merge_cols(t, j0 - lo, row0, cols.sims, cols.ids)
+        for j0, yt in y.lowp_tiles(COLS, precision, lo, hi):              # each target tile converted once per block
+            for r0 in range(0, len(xb), TILE_ROWS):                       # tiles that stay in cache for both merges
+                tile = torch.mm(xt[r0 : r0 + TILE_ROWS], yt.T)               # (b, c) in pass-1 precision
+                t = (tile.view(torch.int16) if precision == "bf16" else tile).numpy()  # bf16: its bits, no conversion
+                merge_rows(t, r0, j0 - lo, rows.sims, rows.ids)
+                if cols is not None:
+                    merge_cols(t, j0 - lo, row0 + r0, cols.sims, cols.ids)
     rows.ids += lo
     return rows
 

@@ -32,7 +32,10 @@ def debian_packages(prefix: str) -> list[str]:
     """Names of the Debian packages whose name starts with ``prefix`` (``apt-cache search --names-only``)."""
     out = _run(["apt-cache", "search", "--names-only", "^" + prefix], Path("."))
     names = (line.split(" - ")[0] for line in out.splitlines() if line.strip())
-    return sorted(n for n in names if n.startswith(prefix))  # apt also matches what a package provides
+    found = sorted(n for n in names if n.startswith(prefix))  # apt also matches what a package provides
+    if not found:
+        raise FetchError(f"no Debian package named {prefix}*: the package lists are empty — run `apt-get update` first")
+    return found
 
 
 def debian(downloads: Path, package: str) -> tuple[Path, str]:
@@ -42,7 +45,10 @@ def debian(downloads: Path, package: str) -> tuple[Path, str]:
         return done
     downloads.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=downloads) as tmp:
-        _run(["apt-get", "download", package], Path(tmp))
+        try:
+            _run(["apt-get", "download", package], Path(tmp))
+        except FetchError as e:
+            raise FetchError(f"{e} (if the package lists are empty, run `apt-get update` first)") from None
         deb = next(Path(tmp).glob("*.deb"))
         version = _run(["dpkg-deb", "-f", str(deb), "Version"], Path(tmp)).strip()
         target = Path(tmp) / "root"

@@ -244,3 +244,14 @@ def test_killed_embed_stage_resumes_to_the_same_output(tiny_model_dir, de_lines,
     assert r.returncode == 0, r.stderr
     assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())  # finished shards were not redone
     assert out.read_bytes() == ref.read_bytes()
+
+
+def test_approximate_index_reports_its_recall(tiny_model_dir, big_corpora, tmp_path):
+    src, tgt = big_corpora
+    out = tmp_path / "ivf.parquet"
+    r = cli(["--src", "de", "--tgt", "en", "--src-corpus", src, "--tgt-corpus", tgt, "--model", str(tiny_model_dir),
+             "--index", "ivf", "--threshold", "none", "-o", str(out)], str(tmp_path / "c"))
+    assert r.exit_code == 0, r.output
+    knn = json.loads((tmp_path / "ivf.summary.json").read_text())["knn"]
+    assert knn["method"] == "faiss" and knn["index"] == "ivf" and 0.5 < knn["recall_at_k"] <= 1.0
+    assert pq.read_table(out).num_rows > 1000
