@@ -118,7 +118,8 @@ def test_hugging_face_encoder_directory(tmp_path):
     BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt")).save_pretrained(tmp_path / "hf")
     BertModel(BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32)).save_pretrained(tmp_path / "hf", safe_serialization=True)
-    from ems_mine.hf_encoder import HFEncoder, load_encoder
+    from ems_mine.encoders import load_encoder
+    from ems_mine.hf_encoder import HFEncoder
 
     enc = load_encoder(tmp_path / "hf", device="cpu")
     assert isinstance(enc, HFEncoder) and enc.dim == 16
