@@ -112,6 +112,7 @@ def ems_method(x: np.ndarray, y: np.ndarray, k: int = 4, precision: str = "auto"
     from ems_mine.mining.knn import knn_both_ways
     from ems_mine.mining.margin import score_neighbours
 
+    knn_both_ways(x[:64], y[:64], k, precision=precision)         # loads the compiled kernels (once per process, ~1 s)
     times = {}
     t = time.perf_counter()
     fs, fi, bs, bi = knn_both_ways(x, y, k, precision=precision)  # the path mine_embeddings takes

@@ -24,8 +24,10 @@ from ems_mine.languages import normalize_lang  # noqa: E402
 
 
 def _objective(t: dict) -> str:
-    parts = [f"{w:g} × {name}" for name, w in (("XTR", t["xtr_weight"]), ("contrastive", t["contrastive_weight"])) if w > 0]
-    return " + ".join(parts)
+    losses = [(name, w) for name, w in (("XTR", t["xtr_weight"]), ("the contrastive loss", t["contrastive_weight"])) if w > 0]
+    if len(losses) == 1:
+        return f"{losses[0][0]} alone (weight {losses[0][1]:g})"
+    return " + ".join(f"{w:g} × {name}" for name, w in losses)
 
 
 def _hardware(info: dict) -> str:

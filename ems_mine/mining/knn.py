@@ -26,7 +26,8 @@ import numpy as np
 
 ROWS, COLS = 8192, 2048   # source rows per block, target rows per tile
 TILE_ROWS = 2048          # source rows per multiplied tile: a bf16 tile of 2048 × 2048 is 8 MiB
-EXTRA = 12                # approximate candidates kept beyond k per row / column
+EXTRA = 40                # approximate candidates kept beyond k per row / column: enough that few rows are scanned
+                          # again (random 384-d unit vectors, N = 50k: 12 → 73 % of rows, 28 → 15 %, 44 → 1.6 %)
 
 
 def error_bound(d: int, precision: str) -> float:
@@ -255,15 +256,19 @@ def knn_both_ways(x: np.ndarray | Stack, y: np.ndarray | Stack, k: int, precisio
 
 def finalize_stack(q: Stack, db: Stack, approx: TopK, k: int, eps: float, precision: str,
                    chunk: int = 8192) -> tuple[np.ndarray, np.ndarray, int]:
-    """:func:`finalize` for every row of ``q``, ``chunk`` rows at a time."""
-    out_s, out_i, again = [], [], 0
-    for start, qb in q.tiles(chunk):
+    """:func:`finalize` for every row of ``q``, ``chunk`` rows at a time, the chunks on torch's thread count of
+    threads (the rescoring kernel releases the GIL); the result does not depend on the scheduling."""
+    import torch
+
+    def one(tile: tuple[int, np.ndarray]):
+        start, qb = tile
         sl = slice(start, start + len(qb))
-        s, i, a = finalize(np.asarray(qb), db, TopK(approx.sims[sl], approx.ids[sl]), k, eps, precision)
-        out_s.append(s)
-        out_i.append(i)
-        again += a
-    return np.concatenate(out_s), np.concatenate(out_i), again
+        return finalize(np.asarray(qb), db, TopK(approx.sims[sl], approx.ids[sl]), k, eps, precision)
+
+    with ThreadPoolExecutor(max(1, torch.get_num_threads())) as pool:
+        done = list(pool.map(one, q.tiles(chunk)))
+    return (np.concatenate([s for s, _, _ in done]), np.concatenate([i for _, i, _ in done]),
+            sum(a for _, _, a in done))
 
 
 def _progress(total: int, desc: str | None):

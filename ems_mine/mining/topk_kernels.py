@@ -58,7 +58,7 @@ def merge_cols(tile, c0, r0, sims, ids):
     for ch in range((c + CHUNK - 1) // CHUNK):
         j0 = ch * CHUNK
         w = min(c, j0 + CHUNK) - j0
-        thr = np.empty(w, np.float32)
+        thr = np.empty(w, sims.dtype)    # the tile's dtype: int16 compares vectorise without conversion
         for j in range(w):
             thr[j] = sims[c0 + j0 + j, k - 1]
         for r in range(b):
