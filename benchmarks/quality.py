@@ -26,9 +26,10 @@ from ems_mine.bench.tatoeba import TOP12, available_langs, load_pair  # noqa: E4
 XSIM8 = ("deu_Latn", "fra_Latn", "rus_Cyrl", "zho_Hans", "swh_Latn", "zul_Latn", "eus_Latn", "ukr_Cyrl")
 
 
-def tatoeba_all(encoder, tatoeba: Path) -> dict[str, float]:
+def tatoeba_all(encoder, tatoeba: Path, langs=None) -> dict[str, float]:
+    """Tatoeba accuracy per language (mean of both directions) over ``langs`` (default: every language there)."""
     out = {}
-    for lang in available_langs(tatoeba):
+    for lang in langs or available_langs(tatoeba):
         xx, en = load_pair(tatoeba, lang)
         out[lang] = float(np.mean(nn_accuracy(encoder.encode(xx), encoder.encode(en))))
     return out

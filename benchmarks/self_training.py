@@ -24,10 +24,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from quality import tatoeba_all  # noqa: E402
 from results import RESULTS, append_results  # noqa: E402
 
-from ems_mine.bench.metrics import best_threshold, nn_accuracy  # noqa: E402
-from ems_mine.bench.tatoeba import TOP12, load_pair  # noqa: E402
+from ems_mine.bench.metrics import best_threshold  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12  # noqa: E402
 from ems_mine.encoders import load_encoder  # noqa: E402
 from ems_mine.mining.api import mine_sentences  # noqa: E402
 
@@ -55,7 +56,7 @@ def measure(model: str, data: Path, lang: str, src, tgt, gold_pairs) -> dict:
     correct = np.array([(p[1], p[2]) in gold_pairs for p in pairs])
     f1 = best_threshold(scores, correct, len(gold_pairs))["f1"]
     tat = data / "eval/tatoeba"
-    acc = {c: float(np.mean(nn_accuracy(*(enc.encode(s) for s in load_pair(tat, c))))) for c in (lang, *TOP12)}
+    acc = tatoeba_all(enc, tat, (lang, *TOP12))
     return {"f1": f1, "tatoeba_lang": acc[lang], "tatoeba_top12": float(np.mean([acc[c] for c in TOP12]))}
 
 

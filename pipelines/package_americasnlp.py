@@ -25,10 +25,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "benchmarks"))
 from corpus import americasnlp  # noqa: E402
+from quality import tatoeba_all  # noqa: E402
 
-from ems_mine.bench.metrics import nn_accuracy, xsim_error  # noqa: E402
-from ems_mine.bench.tatoeba import TOP12, load_pair  # noqa: E402
+from ems_mine.bench.metrics import xsim_error  # noqa: E402
+from ems_mine.bench.tatoeba import TOP12  # noqa: E402
 from ems_mine.encoder import EMSEncoder  # noqa: E402
 from ems_mine.encoders import bundled_models  # noqa: E402
 
@@ -44,7 +46,7 @@ def dev_xsim(enc, data: Path) -> dict[str, float]:
 
 
 def top12(enc, data: Path) -> float:
-    return float(np.mean([np.mean(nn_accuracy(*(enc.encode(s) for s in load_pair(data / "eval/tatoeba", c)))) for c in TOP12]))
+    return float(np.mean(list(tatoeba_all(enc, data / "eval/tatoeba", TOP12).values())))
 
 
 def main() -> None:
