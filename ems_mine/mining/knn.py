@@ -126,27 +126,27 @@ def bits_to_float(bits: np.ndarray) -> np.ndarray:
 
 
 def scan_block(xb: np.ndarray, row0: int, y: Stack, K: int, precision: str, cols: TopK | None,
-               cols_range: tuple[int, int] | None = None) -> TopK:
+               cols_range: tuple[int, int] | None = None, rows: TopK | None = None) -> TopK:
     """Pass 1 for the source rows ``xb`` (global rows row0..): their approximate top-K over the targets of
     ``y`` in ``cols_range`` (default all), merging each tile into ``cols`` (the targets' top-K over
-    sources, updated in place; indexed from ``cols_range[0]``) too. Runs single-threaded; the caller
-    sets torch's threads."""
+    sources, updated in place; indexed from ``cols_range[0]``) too. ``rows``: the rows' top-K lists to continue
+    (from other column ranges; updated in place and returned), else new ones. Candidate ids are global. Runs
+    single-threaded; the caller sets torch's threads."""
     import torch
 
     from .topk_kernels import merge_cols, merge_rows
 
     lo, hi = cols_range or (0, len(y))
-    rows = TopK.empty(len(xb), min(K, hi - lo), precision)
+    rows = rows if rows is not None else TopK.empty(len(xb), min(K, hi - lo), precision)
     xt = lowp(xb, precision)
     with torch.inference_mode():
         for j0, yt in y.lowp_tiles(COLS, precision, lo, hi):              # each target tile converted once per block
             for r0 in range(0, len(xb), TILE_ROWS):                       # tiles that stay in cache for both merges
                 tile = torch.mm(xt[r0 : r0 + TILE_ROWS], yt.T)               # (b, c) in pass-1 precision
                 t = (tile.view(torch.int16) if precision == "bf16" else tile).numpy()  # bf16: its bits, no conversion
-                merge_rows(t, r0, j0 - lo, rows.sims, rows.ids)
+                merge_rows(t, r0, j0, rows.sims, rows.ids)
                 if cols is not None:
                     merge_cols(t, j0 - lo, row0 + r0, cols.sims, cols.ids)
-    rows.ids += lo
     return rows
 
 
@@ -220,8 +220,10 @@ def knn_both_ways(x: np.ndarray | Stack, y: np.ndarray | Stack, k: int, precisio
     """Exact inner-product kNN both ways: (fwd_sim, fwd_idx) (S, k) of x in y and (bwd_sim, bwd_idx) (T, k)
     of y in x, best first, ties to the lower index.
 
-    ``workers`` threads (default: torch's thread count) each take every W-th block of ``rows`` sources,
-    multiply single-threaded and keep their own column top-K, merged at the end.
+    ``workers`` threads (default: torch's thread count) each own every W-th block of ``rows`` sources and multiply
+    single-threaded. The targets are cut into W ranges and the scan runs in W phases: in phase p worker w scans its
+    blocks against range (w + p) mod W, so each target range is merged into by one worker at a time and one set of
+    target lists serves all workers (no lock, no copy per worker, nothing to merge at the end).
     """
     import torch
 
@@ -232,23 +234,25 @@ def knn_both_ways(x: np.ndarray | Stack, y: np.ndarray | Stack, k: int, precisio
     n_s, n_t = len(xs), len(ys)
     K = k + extra
     blocks = list(xs.tiles(rows))
-    workers = max(1, min(workers or torch.get_num_threads(), len(blocks)))
-    row_parts: dict[int, TopK] = {}
+    workers = max(1, min(workers or torch.get_num_threads(), len(blocks), n_t))
+    edges = [n_t * w // workers for w in range(workers + 1)]                 # W target ranges, none empty
+    fwd = TopK.empty(n_s, min(K, n_t), precision)
+    bwd = TopK.empty(n_t, min(K, n_s), precision)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with _progress(len(blocks), desc) as bar, ThreadPoolExecutor(workers) as pool:
-            def work(w: int) -> TopK:
-                cols = TopK.empty(n_t, min(K, n_s), precision)
+        with _progress(len(blocks) * workers, desc) as bar, ThreadPoolExecutor(workers) as pool:
+            def work(w: int, phase: int) -> None:
+                lo, hi = edges[(w + phase) % workers], edges[(w + phase) % workers + 1]
+                cols = TopK(bwd.sims[lo:hi], bwd.ids[lo:hi])                      # views: merged in place
                 for i0, xb in blocks[w::workers]:
-                    row_parts[i0] = scan_block(np.asarray(xb), i0, ys, K, precision, cols)
+                    sl = slice(i0, i0 + len(xb))
+                    scan_block(np.asarray(xb), i0, ys, K, precision, cols, (lo, hi), TopK(fwd.sims[sl], fwd.ids[sl]))
                     bar.update(1)
-                return cols
-            col_parts = list(pool.map(work, range(workers)))
+            for phase in range(workers):                                          # a barrier between phases
+                list(pool.map(work, range(workers), [phase] * workers))
     finally:
         torch.set_num_threads(threads)
-    fwd = TopK(np.concatenate([row_parts[i0].sims for i0, _ in blocks]), np.concatenate([row_parts[i0].ids for i0, _ in blocks]))
-    bwd = merge_topk(col_parts, min(K, n_s))
     fs, fi, _ = finalize_stack(xs, ys, fwd, k, eps, precision)
     bs, bi, _ = finalize_stack(ys, xs, bwd, k, eps, precision)
     return fs, fi, bs, bi

@@ -128,3 +128,16 @@ def test_stage_resumes_after_a_partial_run_and_matches(tmp_path):
         np.testing.assert_array_equal(a, b)
     done = KnnStage.open(plan())
     assert done.result() is not None and all(np.array_equal(a, b) for a, b in zip(done.result(), want))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_phased_workers_over_many_tiles_equal_brute_force(monkeypatch, workers):
+    """Workers that own target ranges in turn (several tiles per range, ragged ranges and blocks)."""
+    import ems_mine.mining.knn as knn
+
+    monkeypatch.setattr(knn, "COLS", 24)
+    monkeypatch.setattr(knn, "TILE_ROWS", 16)
+    rng = np.random.default_rng(11)
+    for kind in ("random", "clustered", "duplicates"):
+        x, y = data(kind, rng, 157, 203, 16)
+        check(x, y, 4, rows=37, workers=workers, extra=3)
