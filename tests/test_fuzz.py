@@ -168,7 +168,8 @@ def test_stale_temporaries_of_a_killed_run_are_removed(tiny_model_dir, texts, tm
 
 def test_ctrl_c_is_130_and_one_line(tiny_model_dir, texts, tmp_path):
     big = tmp_path / "big.txt"
-    big.write_text("\n".join(read_lines(FLORES / "deu_Latn.dev") * 40) + "\n", encoding="utf-8")
+    de = read_lines(FLORES / "deu_Latn.dev")    # 200k distinct lines (copies would be embedded once): far past 8 s
+    big.write_text("\n".join(f"{i} {line}" for i in range(200) for line in de) + "\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "ems_mine.cli", *mine_args(texts, tiny_model_dir, tmp_path / "o.parquet", src=big)],
                             stderr=subprocess.PIPE, text=True)
     time.sleep(8)

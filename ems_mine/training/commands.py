@@ -40,7 +40,7 @@ def init_configs(init: str, model_over: dict[str, str], train_over: dict[str, st
                             "own architecture (train a new model with --preset to change it)")
     model_cfg = apply_overrides(model_cfg, {k: v for k, v in model_over.items() if k in CHANGEABLE_ON_INIT})
     objective = {k: v for k, v in meta.get("objective", {}).items() if k in {f.name for f in dataclasses.fields(TrainConfig)}}
-    tcfg = apply_overrides(TrainConfig(**{**objective, "tokenizer": "", "init": "", "teacher_targets": "",
+    tcfg = apply_overrides(TrainConfig(**{**objective, "tokenizer": "", "init": str(path), "teacher_targets": "",
                                           "distill_weight": 0.0}), train_over)
     return path, model_cfg, dataclasses.replace(tcfg, init=str(path))
 

@@ -24,10 +24,12 @@ from ..data.batching import epoch_batches
 from ..data.pairs import TokenizedPairs, scan_pairs, tokenize_pairs
 from ..encoder import EMSEncoder, default_device, embed_token_ids
 from ..errors import Interrupted, UserError
+from ..languages import normalize_lang
 from ..precision import autocast
 from ..precision import resolve as resolve_precision
 from ..tokenizer import Tokenizer, train_tokenizer
 from .checkpoint import find_checkpoint, load_checkpoint, save_checkpoint, warm_start
+from .freeze import Freezer, frozen_rows, load_rows, save_rows
 from .objective import EMSObjective
 from .teacher_targets import load_teacher_targets
 
@@ -112,11 +114,24 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
         log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
         train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
     new_rows = None
+    reference = [t for lang, texts in sample.items() if lang in model_cfg.languages for t in texts[:20_000]]
     if extend_vocab and not resume:
-        new_rows = _extend_vocabulary(tok_file, sample, model_cfg.languages, extend_vocab, log) if rank == 0 else None
+        new_rows = _extend_vocabulary(tok_file, sample, model_cfg.languages, reference, extend_vocab, log) if rank == 0 else None
     _barrier(world)
-    del sample
     tokenizer = Tokenizer(tok_file, model_cfg.max_len)
+    if tcfg.freeze_init and not resume and rank == 0:
+        named = {normalize_lang(c) for c in tcfg.freeze_except.split(",") if c.strip()}
+        free = {lang for lang in sample if lang not in model_cfg.languages or lang in named}
+        kept = [t for lang, texts in sample.items() if lang not in free for t in texts[:20_000]]
+        rows = frozen_rows(model_cfg.vocab_size, tokenizer.encode(kept),
+                           tokenizer.encode([t for lang in free for t in sample[lang]]))
+        save_rows(out, rows)
+        log.say(f"freeze_init: {model_cfg.vocab_size - len(rows):,} of the init model's {model_cfg.vocab_size:,} token "
+                f"rows train (pieces of {', '.join(sorted(free))} that {len(kept):,} sentences of its other languages "
+                "do not use), with the added ones; every other weight stays")
+    if tcfg.freeze_init:
+        _barrier(world)
+    del sample, reference
     if not resume:
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
     pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages, min_score=min_score)
@@ -136,13 +151,14 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row, new_rows)
 
 
-def _extend_vocabulary(tok_file: Path, sample: dict[str, list[str]], old_langs, n: int, log) -> list[list[int]]:
-    """Extend the copied init tokenizer in place with up to ``n`` pieces of the new languages' text; returns the
-    old ids behind each added piece (for its embedding row)."""
+def _extend_vocabulary(tok_file: Path, sample: dict[str, list[str]], old_langs, reference: list[str], n: int,
+                       log) -> list[list[int]]:
+    """Extend the copied init tokenizer in place with up to ``n`` pieces of the new languages' text, ``reference``
+    (sentences of the old languages) tokenising as before; returns the old ids behind each added piece (for its
+    embedding row)."""
     from ..tokenizer_extend import decomposition, extend
 
     new_texts = [t for lang, texts in sample.items() if lang not in old_langs for t in texts]
-    reference = [t for lang, texts in sample.items() if lang in old_langs for t in texts[:20_000]]
     if not new_texts:
         raise UserError("--extend-vocab: the training pairs have no language the init model lacks; nothing to learn pieces from")
     old = tok_file.with_name("tokenizer.before-extension.model")
@@ -206,6 +222,7 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
             run_file.write_text(json.dumps({"train_path": str(train_path), "model": model_cfg.to_dict(),
                                             "train": dataclasses.asdict(tcfg), "max_steps": max_steps,
                                             "min_score": min_score, "extend_vocab": extend_vocab}, indent=2))
+    freezer = Freezer(objective.encoder, load_rows(out)) if tcfg.freeze_init else None
     model = objective
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.startswith("cuda") else None)
@@ -237,6 +254,8 @@ def train(train_path: str | Path, out_dir: str | Path, model_cfg: ModelConfig | 
             if tcfg.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(objective.parameters(), tcfg.grad_clip)
             optimizer.step()
+            if freezer is not None:
+                freezer.restore()
             state["step"] = step = step + 1
             rate = (step - step0) * tcfg.batch_size * world / max(1e-9, time.monotonic() - t_loop)
             bar.update(1, **{k: v.item() for k, v in losses.items()}, pairs_s=rate)

@@ -3,6 +3,7 @@ exactly as before, and the new language's sentences get shorter."""
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from conftest import SHARED, read_lines
 
 from ems_mine.encoder import EMSEncoder
@@ -48,3 +49,63 @@ def test_training_with_extend_vocab_embeds_old_sentences_as_before_at_step_zero(
     unseen = read_lines(SHARED / "data/eval/flores200-dev/flores-200-dev/spa_Latn.dev")
     same = np.mean([a == b for a, b in zip(new.tokenizer.encode(unseen), old.tokenizer.encode(unseen))])
     assert same >= 0.95                                                     # and nearly all unseen ones too
+
+
+def test_freeze_init_trains_new_rows_and_keeps_every_old_sentence_exactly(tiny_model_dir, tmp_path):
+    import ems_mine
+    from ems_mine.training.freeze import frozen_rows
+
+    # rows 6 and 8 are the new languages' own; 5 is shared with a kept language, 1 is special, 12 an added row
+    np.testing.assert_array_equal(frozen_rows(10, [[5, 7], [7, 9]], [[1, 5, 6, 12], [8, 6]]), [0, 1, 2, 3, 4, 5, 7, 9])
+    np.testing.assert_array_equal(frozen_rows(6, [], []), np.arange(6))                         # nothing learnt: all
+    es = read_lines(AYM / "train.es")[:2000]
+    aym = read_lines(AYM / "train.aym")[:2000]
+    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}),
+                   tmp_path / "aym.parquet")
+    out = ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), extend_vocab=200,
+                         max_steps=6, settings={"lr": 3e-3, "batch_size": 32, "val_pairs": 50, "freeze_init": "true"},
+                         progress=False)
+    old, new = EMSEncoder.from_pretrained(tiny_model_dir, device="cpu"), EMSEncoder.from_pretrained(out, device="cpu")
+    w_old = old.model.tok_emb.weight.detach().numpy()
+    w_new = new.model.tok_emb.weight.detach().numpy()
+    kept = np.load(out / "frozen_rows.npy")
+    used = {i for ids in old.tokenizer.encode(es) for i in ids}
+    assert used <= set(kept.tolist())                                       # every piece Spanish uses stays
+    np.testing.assert_array_equal(w_new[kept], w_old[kept])
+    added = [new.tokenizer.sp.id_to_piece(i) for i in range(len(w_old), len(w_new))]
+    start = grow_embeddings(w_old, decomposition(out / "tokenizer.before-extension.model", added))[len(w_old):]
+    assert np.abs(w_new[len(w_old):] - start).max() > 1e-3                  # the added rows trained
+    for name, p in new.model.state_dict().items():
+        if name != "tok_emb.weight":
+            np.testing.assert_array_equal(p.numpy(), old.model.state_dict()[name].numpy(), err_msg=name)
+    old32 = EMSEncoder(old.model, old.tokenizer, precision="fp32")
+    new32 = EMSEncoder(new.model, new.tokenizer, precision="fp32")
+    np.testing.assert_array_equal(new32.encode(es), old32.encode(es))       # lr > 0, yet Spanish embeds as before
+
+
+def test_interpolation_is_the_weighted_mean_and_keeps_the_added_rows(tiny_model_dir, tmp_path):
+    import ems_mine
+    from ems_mine.training.interpolate import interpolate
+
+    es = read_lines(AYM / "train.es")[:600]
+    aym = read_lines(AYM / "train.aym")[:600]
+    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}),
+                   tmp_path / "aym.parquet")
+    out = ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), extend_vocab=100,
+                         max_steps=3, settings={"lr": 3e-3, "batch_size": 32, "val_pairs": 50}, progress=False)
+    old, new = EMSEncoder.from_pretrained(tiny_model_dir, device="cpu"), EMSEncoder.from_pretrained(out, device="cpu")
+    so, sn = old.model.state_dict(), new.model.state_dict()
+    v = so["tok_emb.weight"].shape[0]
+    half = interpolate(old, new, 0.5).model.state_dict()
+    for name in so:
+        want = sn[name].float().clone()
+        want[:v] = (sn[name][:v].float() + so[name].float()) / 2
+        np.testing.assert_allclose(half[name].numpy(), want.numpy(), rtol=0, atol=1e-7, err_msg=name)
+    assert not np.allclose(sn["pos_emb.weight"].numpy(), so["pos_emb.weight"].numpy())   # training moved them
+    zero = EMSEncoder(interpolate(old, new, 0.0).model, new.tokenizer, precision="fp32")
+    np.testing.assert_allclose(zero.encode(es), EMSEncoder(old.model, old.tokenizer, precision="fp32").encode(es),
+                               atol=1e-6)                                   # α = 0: the init model's embeddings
+    one = interpolate(old, new, 1.0).model.state_dict()
+    assert all(np.array_equal(one[n].numpy(), sn[n].float().numpy()) for n in sn)
+    with pytest.raises(ems_mine.errors.UserError, match="alpha"):
+        interpolate(old, new, 1.5)
