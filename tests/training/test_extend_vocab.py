@@ -13,6 +13,13 @@ from ems_mine.tokenizer_extend import decomposition, extend, grow_embeddings
 AYM = SHARED / "data/train/americasnlp2021-train/aymara-spanish"
 
 
+def aym_pairs(path, n: int) -> list[str]:
+    """The first n Aymara–Spanish training pairs written to ``path`` as Parquet; returns the Spanish side."""
+    es, aym = read_lines(AYM / "train.es")[:n], read_lines(AYM / "train.aym")[:n]
+    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}), path)
+    return es
+
+
 def test_extension_keeps_old_tokenisation_and_grows_rows(tiny_model_dir, tmp_path):
     new = read_lines(AYM / "train.aym")[:3000]
     old_text = read_lines(SHARED / "data/eval/flores200-dev/flores-200-dev/deu_Latn.dev")
@@ -33,10 +40,7 @@ def test_extension_keeps_old_tokenisation_and_grows_rows(tiny_model_dir, tmp_pat
 def test_training_with_extend_vocab_embeds_old_sentences_as_before_at_step_zero(tiny_model_dir, tmp_path):
     import ems_mine
 
-    es = read_lines(AYM / "train.es")[:2000]
-    aym = read_lines(AYM / "train.aym")[:2000]
-    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}),
-                   tmp_path / "aym.parquet")
+    es = aym_pairs(tmp_path / "aym.parquet", 2000)
     out = ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), extend_vocab=200,
                          max_steps=1, settings={"lr": 0.0, "batch_size": 32, "val_pairs": 50}, progress=False)
     old, new = EMSEncoder.from_pretrained(tiny_model_dir, device="cpu"), EMSEncoder.from_pretrained(out, device="cpu")
@@ -58,10 +62,7 @@ def test_freeze_init_trains_new_rows_and_keeps_every_old_sentence_exactly(tiny_m
     # rows 6 and 8 are the new languages' own; 5 is shared with a kept language, 1 is special, 12 an added row
     np.testing.assert_array_equal(frozen_rows(10, [[5, 7], [7, 9]], [[1, 5, 6, 12], [8, 6]]), [0, 1, 2, 3, 4, 5, 7, 9])
     np.testing.assert_array_equal(frozen_rows(6, [], []), np.arange(6))                         # nothing learnt: all
-    es = read_lines(AYM / "train.es")[:2000]
-    aym = read_lines(AYM / "train.aym")[:2000]
-    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}),
-                   tmp_path / "aym.parquet")
+    es = aym_pairs(tmp_path / "aym.parquet", 2000)
     out = ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), extend_vocab=200,
                          max_steps=6, settings={"lr": 3e-3, "batch_size": 32, "val_pairs": 50, "freeze_init": "true"},
                          progress=False)
@@ -87,10 +88,7 @@ def test_interpolation_is_the_weighted_mean_and_keeps_the_added_rows(tiny_model_
     import ems_mine
     from ems_mine.training.interpolate import interpolate
 
-    es = read_lines(AYM / "train.es")[:600]
-    aym = read_lines(AYM / "train.aym")[:600]
-    pq.write_table(pa.table({"src_lang": ["aym"] * len(aym), "src": aym, "tgt_lang": ["spa"] * len(es), "tgt": es}),
-                   tmp_path / "aym.parquet")
+    es = aym_pairs(tmp_path / "aym.parquet", 600)
     out = ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), extend_vocab=100,
                          max_steps=3, settings={"lr": 3e-3, "batch_size": 32, "val_pairs": 50}, progress=False)
     old, new = EMSEncoder.from_pretrained(tiny_model_dir, device="cpu"), EMSEncoder.from_pretrained(out, device="cpu")
