@@ -43,16 +43,6 @@ class SelfTrainJob:
 LR_DIVISOR = 10   # rounds continue at a tenth of the init model's learning rate (unless a setting gives lr=)
 
 
-def init_lr(model_dir: Path) -> float:
-    """The learning rate the init model was trained with (its config.json), else the trainer's default."""
-    from .config import TrainConfig
-
-    try:
-        return float(json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))["objective"]["lr"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return TrainConfig().lr
-
-
 def evaluate(model_dir: Path, dev: tuple[str, str] | None) -> dict:
     """xSIM error (mean of both directions, ratio margin, k = 4) on the line-aligned dev files."""
     if dev is None:
@@ -75,7 +65,7 @@ def run(job: SelfTrainJob) -> dict:
     from .mining.pipeline import MineJob
     from .mining.pipeline import run as mine
     from .mining.thresholds import resolve_threshold
-    from .training.commands import train_command
+    from .training.commands import init_configs, train_command
 
     if job.rounds < 1:
         raise UserError(f"--rounds {job.rounds}: at least one round")
@@ -95,7 +85,8 @@ def run(job: SelfTrainJob) -> dict:
             {"round": 0, "model": str(init), "pairs": None, "minutes": 0.0, **evaluate(init, job.dev)}]}
         write_json(report_path, report)
     model = Path(report["rounds"][-1]["model"])
-    lr = () if any(kv.startswith("lr=") for kv in job.settings) else (f"lr={init_lr(init) / LR_DIVISOR:g}",)
+    init_lr = init_configs(str(init), {}, {})[2].lr                       # the init model's own (its config.json)
+    lr = () if any(kv.startswith("lr=") for kv in job.settings) else (f"lr={init_lr / LR_DIVISOR:g}",)
     for n in range(len(report["rounds"]), job.rounds + 1):
         rd = out / f"round-{n}"
         rd.mkdir(exist_ok=True)

@@ -114,9 +114,8 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
         log.say(f"{n_pairs} pairs in {len(languages)} languages; training the tokenizer")
         train_tokenizer(sample, tok_file, model_cfg.vocab_size, tcfg.tokenizer_sample, tcfg.lang_temperature, tcfg.seed)
     new_rows = None
-    reference = [t for lang, texts in sample.items() if lang in model_cfg.languages for t in texts[:20_000]]
     if extend_vocab and not resume:
-        new_rows = _extend_vocabulary(tok_file, sample, model_cfg.languages, reference, extend_vocab, log) if rank == 0 else None
+        new_rows = _extend_vocabulary(tok_file, sample, model_cfg.languages, extend_vocab, log) if rank == 0 else None
     _barrier(world)
     tokenizer = Tokenizer(tok_file, model_cfg.max_len)
     if tcfg.freeze_init and not resume and rank == 0:
@@ -131,7 +130,7 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
                 "do not use), with the added ones; every other weight stays")
     if tcfg.freeze_init:
         _barrier(world)
-    del sample, reference
+    del sample
     if not resume:
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size, languages=languages)
     pairs = tokenize_pairs(train_path, tokenizer, model_cfg.languages, min_score=min_score)
@@ -151,14 +150,13 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     return _Data(model_cfg, tokenizer, pairs, val_rows, train_rows, lengths, steps_per_epoch, teacher, teacher_row, new_rows)
 
 
-def _extend_vocabulary(tok_file: Path, sample: dict[str, list[str]], old_langs, reference: list[str], n: int,
-                       log) -> list[list[int]]:
-    """Extend the copied init tokenizer in place with up to ``n`` pieces of the new languages' text, ``reference``
-    (sentences of the old languages) tokenising as before; returns the old ids behind each added piece (for its
-    embedding row)."""
+def _extend_vocabulary(tok_file: Path, sample: dict[str, list[str]], old_langs, n: int, log) -> list[list[int]]:
+    """Extend the copied init tokenizer in place with up to ``n`` pieces of the new languages' text; returns the
+    old ids behind each added piece (for its embedding row)."""
     from ..tokenizer_extend import decomposition, extend
 
     new_texts = [t for lang, texts in sample.items() if lang not in old_langs for t in texts]
+    reference = [t for lang, texts in sample.items() if lang in old_langs for t in texts[:20_000]]
     if not new_texts:
         raise UserError("--extend-vocab: the training pairs have no language the init model lacks; nothing to learn pieces from")
     old = tok_file.with_name("tokenizer.before-extension.model")
