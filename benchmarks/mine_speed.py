@@ -134,29 +134,34 @@ def compare_pairs(a, b) -> str:
 
 
 def gemm_peak(d: int, seconds: float = 3.0) -> float:
-    """bf16 GFLOP/s of the kernel's tile products (8192 × 2048 × d) on every core at once, best of repeated runs."""
+    """bf16 GFLOP/s of products (m × 2048 × d) on every core at once: the best over the kernel's tile height and
+    taller ones (m = TILE_ROWS, 2048, 8192) and over repeated runs, so the limit is the CPU's, not the kernel's."""
     from concurrent.futures import ThreadPoolExecutor
 
     import torch
 
+    from ems_mine.mining.knn import COLS, TILE_ROWS
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    a = [torch.randn(8192, d).bfloat16() for _ in range(threads)]
-    b = [torch.randn(2048, d).bfloat16() for _ in range(threads)]
-    for i in range(threads):
-        torch.mm(a[i], b[i].T)
-
-    def run(i: int, reps: int) -> None:
-        for _ in range(reps):
+    best = 0.0
+    for m in sorted({TILE_ROWS, 2048, 8192}):
+        a = [torch.randn(m, d).bfloat16() for _ in range(threads)]
+        b = [torch.randn(COLS, d).bfloat16() for _ in range(threads)]
+        reps = max(5, 40960 // m)
+        for i in range(threads):
             torch.mm(a[i], b[i].T)
 
-    best = 0.0
-    with ThreadPoolExecutor(threads) as pool:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            t = time.perf_counter()
-            list(pool.map(lambda i: run(i, 5), range(threads)))
-            best = max(best, threads * 5 * 2 * 8192 * 2048 * d / (time.perf_counter() - t) / 1e9)
+        def run(i: int, a=a, b=b, reps=reps) -> None:
+            for _ in range(reps):
+                torch.mm(a[i], b[i].T)
+
+        with ThreadPoolExecutor(threads) as pool:
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                t = time.perf_counter()
+                list(pool.map(run, range(threads)))
+                best = max(best, threads * reps * 2 * m * COLS * d / (time.perf_counter() - t) / 1e9)
     torch.set_num_threads(threads)
     return best
 

@@ -34,7 +34,7 @@ class LocalExecutor:
 
         from ..mining.knn import TopK, finalize, merge_topk, scan_block
 
-        plan, x, y, eps = stage.plan, stage.x, stage.y, stage.eps
+        plan, x, y, bound = stage.plan, stage.x, stage.y, stage.bound
         workers = min(self._workers(), max(1, len(stage.todo())))
         cols = stage.col_states(workers)
         todo = stage.todo()
@@ -53,7 +53,7 @@ class LocalExecutor:
                             lo, hi = stage.blocks[b]
                             xb = np.asarray(x.parts_rows(lo, hi))
                             approx = scan_block(xb, lo, y, plan.K, plan.precision, cols[w])
-                            out[b] = finalize(xb, y, approx, plan.k, eps, plan.precision)[:2]
+                            out[b] = finalize(xb, y, approx, plan.k, bound, plan.precision)[:2]
                             bar.update(1)
                         return out
 
@@ -70,7 +70,7 @@ class LocalExecutor:
                     for lo in range(edges[w], edges[w + 1], plan.block_rows):
                         hi = min(lo + plan.block_rows, edges[w + 1])
                         q = np.asarray(y.parts_rows(lo, hi))
-                        out.append(finalize(q, x, TopK(bwd.sims[lo:hi], bwd.ids[lo:hi]), plan.k, eps, plan.precision)[:2])
+                        out.append(finalize(q, x, TopK(bwd.sims[lo:hi], bwd.ids[lo:hi]), plan.k, bound, plan.precision)[:2])
                     return out
 
                 parts = [p for ps in pool.map(fin, range(workers)) for p in ps]

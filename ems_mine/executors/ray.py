@@ -129,11 +129,11 @@ class RayExecutor:
                     parts[b].append(rows)
                     if len(parts[b]) == n_shards:        # every shard in: the block's rows can be made exact
                         approx = merge_topk(parts.pop(b), plan.K)
-                        finals[b] = _finalize_rows.remote(xp, yp, stage.blocks[b], approx, plan.k, stage.eps, plan.precision)
+                        finals[b] = _finalize_rows.remote(xp, yp, stage.blocks[b], approx, plan.k, stage.bound, plan.precision)
                 finished = dict(zip(finals, ray.get(list(finals.values()))))
                 bar.update(len(finished))
                 stage.commit(finished, [TopK(np.concatenate([c.sims for c in cols]), np.concatenate([c.ids for c in cols]))])
-        refs = [_finalize_cols.remote(xp, yp, s, cols[s], plan.k, stage.eps, plan.precision, plan.block_rows)
+        refs = [_finalize_cols.remote(xp, yp, s, cols[s], plan.k, stage.bound, plan.precision, plan.block_rows)
                 for s in range(n_shards)]
         outs = ray.get(refs)
         return stage.finish((np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs])))
@@ -187,7 +187,7 @@ def _scan_impl(xp, yp, block, shard, K, precision):
     return rows, cols
 
 
-def _finalize_rows_impl(xp, yp, block, approx, k, eps, precision):
+def _finalize_rows_impl(xp, yp, block, approx, k, bound, precision):
     import torch
 
     from ..mining.knn import finalize
@@ -195,10 +195,10 @@ def _finalize_rows_impl(xp, yp, block, approx, k, eps, precision):
     torch.set_num_threads(1)
     x, y = _stacks(xp, yp)
     lo, hi = block
-    return finalize(np.asarray(x.parts_rows(lo, hi)), y, approx, k, eps, precision)[:2]
+    return finalize(np.asarray(x.parts_rows(lo, hi)), y, approx, k, bound, precision)[:2]
 
 
-def _finalize_cols_impl(xp, yp, shard, approx, k, eps, precision, rows):
+def _finalize_cols_impl(xp, yp, shard, approx, k, bound, precision, rows):
     import torch
 
     from ..mining.knn import TopK, finalize
@@ -207,7 +207,7 @@ def _finalize_cols_impl(xp, yp, shard, approx, k, eps, precision, rows):
     x, y = _stacks(xp, yp)
     part = y.parts[shard]
     out = [finalize(np.asarray(part[i : i + rows]), x, TopK(approx.sims[i : i + rows], approx.ids[i : i + rows]),
-                    k, eps, precision)[:2] for i in range(0, len(part), rows)]
+                    k, bound, precision)[:2] for i in range(0, len(part), rows)]
     return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
 
 

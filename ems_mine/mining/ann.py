@@ -16,13 +16,13 @@ from .knn import Stack
 
 def recall_at_k(x: Stack, y: Stack, ids: np.ndarray, k: int, sample: int, seed: int = 0) -> float:
     """Share of the exact k nearest targets that ``ids`` found, over ``sample`` random sources."""
-    from .knn import error_bound, finalize, resolve_precision, scan_block
+    from .knn import ErrorBound, finalize, resolve_precision, scan_block
 
     rows = np.sort(np.random.default_rng(seed).choice(len(x), size=min(sample, len(x)), replace=False))
     q = _take(x, rows)
     precision = resolve_precision()
     approx = scan_block(q, 0, y, k + 12, precision, None)
-    exact = finalize(q, y, approx, k, error_bound(x.dim, precision), precision)[1]
+    exact = finalize(q, y, approx, k, ErrorBound.of(Stack([q]), y, precision=precision), precision)[1]
     hits = sum(len(set(a) & set(b)) for a, b in zip(exact.tolist(), ids[rows].tolist()))
     return hits / exact.size
 

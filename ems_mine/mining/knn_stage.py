@@ -19,12 +19,13 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from ..io_utils import atomic_path, write_json
-from .knn import EXTRA, Stack, TopK, error_bound, resolve_precision
+from .knn import EXTRA, ErrorBound, Stack, TopK, resolve_precision
 
 VERSION = 1
 
@@ -81,9 +82,10 @@ class KnnStage:
         st._load()
         return st
 
-    @property
-    def eps(self) -> float:
-        return error_bound(self.x.dim, self.plan.precision)
+    @cached_property
+    def bound(self) -> ErrorBound:
+        """Pass 1's error bound over both sides (one read of the embeddings)."""
+        return ErrorBound.of(self.x, self.y, precision=self.plan.precision)
 
     def todo(self) -> list[int]:
         return [b for b in range(len(self.blocks)) if b not in self.done]

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ems_mine.mining.knn import Stack, TopK, bits_to_float, error_bound, knn_both_ways, lowp
+from ems_mine.mining.knn import ErrorBound, Stack, TopK, bits_to_float, knn_both_ways, lowp
 from ems_mine.mining.knn_stage import KnnPlan, KnnStage
 
 
@@ -71,7 +71,8 @@ def test_sharded_inputs_give_the_same_neighbours_as_one_array():
 
 @pytest.mark.parametrize("d", [8, 256, 1024])
 def test_error_bound_holds(d):
-    """|pass-1 score − exact score| ≤ ε for unit vectors: bf16 inputs, fp32 sums, bf16 output."""
+    """|pass-1 score − exact score| ≤ ε(q) + ρ|ã| for every pair: bf16 inputs, fp32 sums, bf16 output; and the
+    candidate line keeps every member of the exact top-k."""
     import torch
 
     rng = np.random.default_rng(d)
@@ -80,11 +81,21 @@ def test_error_bound_holds(d):
     y = unit(y)
     exact = (x.astype(np.float64) @ y.T.astype(np.float64)).astype(np.float32)
     for precision in ("bf16", "fp32"):
-        approx = torch.mm(lowp(x, precision), lowp(y, precision).T).float().numpy()
-        err = np.abs(approx.astype(np.float64) - exact).max()
-        assert err <= error_bound(d, precision)
-    assert error_bound(d, "bf16") < 3.1 * 2.0 ** -8 + d * 2.0 ** -23     # ≈ 3u: it stays tight
-    assert error_bound(d, "fp32") < 1e-4
+        bound = ErrorBound.of(Stack([x]), Stack([y]), precision=precision)
+        approx = torch.mm(lowp(x, precision), lowp(y, precision).T).float().numpy().astype(np.float64)
+        eps = bound.rows(x)
+        assert (np.abs(approx - exact) <= eps[:, None] + bound.rel * np.abs(approx)).all()
+        for k in (1, 5):
+            kth = -np.sort(-approx, axis=1)[:, k - 1]
+            line = bound.line(x, kth)
+            members = np.argsort(-exact.astype(np.float64), axis=1, kind="stable")[:, :k]
+            assert (np.take_along_axis(approx, members, 1) >= line[:, None]).all()
+    u = 2.0 ** -8
+    bf = ErrorBound.of(Stack([x]), Stack([y]), precision="bf16")
+    if d >= 256:                                     # the rounding that happened, not the worst case 2u
+        assert bf.rows(x).max() < 1.2 * u
+    assert bf.rows(x).max() < 2.1 * u + d * 2.0 ** -23
+    assert ErrorBound.of(Stack([x]), Stack([y]), precision="fp32").rows(x).max() < 1e-4
 
 
 def test_bf16_bits_order_and_decode():
@@ -117,7 +128,7 @@ def test_stage_resumes_after_a_partial_run_and_matches(tmp_path):
     for b in (0, 1, 2):                      # a run killed after its first round of three blocks
         lo, hi = stage.blocks[b]
         approx = scan_block(x[lo:hi], lo, stage.y, stage.plan.K, stage.plan.precision, cols[0])
-        rows[b] = finalize(x[lo:hi], stage.y, approx, 4, stage.eps, stage.plan.precision)[:2]
+        rows[b] = finalize(x[lo:hi], stage.y, approx, 4, stage.bound, stage.plan.precision)[:2]
     stage.commit(rows, cols)
     (stage.plan.workdir / ".cols-000099-000.sims.npy.tmp-999999").write_bytes(b"half-written")   # a killed write
     again = KnnStage.open(plan())
