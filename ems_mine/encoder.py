@@ -172,8 +172,9 @@ class EMSEncoder:
             check_lang(lang, self.languages)
         if device is not None:
             self.model.to(device)
-        out = embed_token_ids(self.model, self.tokenizer.encode(sentences), batch_size, self.precision,
-                              progress=bool(show_progress_bar))                                  # (N, D)
+        win = self.tokenizer.windows(sentences)                               # long sentences: several windows
+        out = win.combine(embed_token_ids(self.model, win.ids, batch_size, self.precision,
+                                          progress=bool(show_progress_bar)))                  # (W, D) → (N, D)
         return shape_output(out, single, normalize_embeddings, convert_to_tensor)
 
     def export_onnx(self, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:

@@ -77,11 +77,12 @@ class ONNXEncoder:
         sentences, single = sentence_list(sentences)
         if lang is not None:
             check_lang(lang, self.languages)
-        ids = self.tokenizer.encode(sentences)
+        win = self.tokenizer.windows(sentences)                               # as EMSEncoder.encode
+        ids = win.ids
         order = np.argsort([-len(s) for s in ids], kind="stable")
         out = np.empty((len(ids), self.dim), np.float32)
         for start in tqdm(range(0, len(ids), batch_size), desc="encode", unit="batch", disable=not show_progress_bar):
             rows = order[start : start + batch_size]
             batch = pad_ids([ids[i] for i in rows])
             out[rows] = self.session.run(None, {"input_ids": batch})[0]
-        return shape_output(out, single, normalize_embeddings, convert_to_tensor)
+        return shape_output(win.combine(out), single, normalize_embeddings, convert_to_tensor)

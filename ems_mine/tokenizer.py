@@ -18,6 +18,7 @@ import numpy as np
 
 PAD_ID, UNK_ID = 0, 1
 NORMALIZATION = "nmt_nfkc_cf"
+MAX_WINDOWS = 8   # inference: a sentence longer than max_len is embedded as up to this many consecutive windows
 
 
 def language_sample_sizes(counts: dict[str, int], total: int, temperature: float) -> dict[str, int]:
@@ -78,11 +79,50 @@ class Tokenizer:
     def vocab_size(self) -> int:
         return self.sp.get_piece_size()
 
-    def encode(self, texts: Iterable[str]) -> list[list[int]]:
-        texts = list(texts)
+    @property
+    def max_tokens(self) -> int:
+        """The longest input embedded in full (:meth:`windows`); tokens past it are never seen."""
+        return self.max_len * MAX_WINDOWS
+
+    def _ids(self, texts: list[str]) -> list[list[int]]:
         threads = min(4, os.cpu_count() or 1) if len(texts) > 256 else 1
-        ids = self.sp.encode(texts, out_type=int, num_threads=threads)
-        return [s[: self.max_len] or [UNK_ID] for s in ids]  # an empty sentence still gets one token
+        return self.sp.encode(texts, out_type=int, num_threads=threads)
+
+    def encode(self, texts: Iterable[str]) -> list[list[int]]:
+        """Id lists truncated to max_len (training)."""
+        return [s[: self.max_len] or [UNK_ID] for s in self._ids(list(texts))]  # an empty sentence still gets one token
+
+    def windows(self, texts: Iterable[str]) -> "Windows":
+        """Inference: each sentence's ids cut into consecutive windows of at most max_len (up to MAX_WINDOWS of them),
+        so a long sentence is embedded whole — as the mean of its windows' embeddings weighted by their token
+        counts (:meth:`Windows.combine`; for a bag of embeddings, exactly the mean over all its tokens, positions
+        counted within each window) — instead of as its first max_len tokens. A sentence of at most max_len tokens
+        is one window, embedded as before."""
+        ids, owner, weight = [], [], []
+        texts = list(texts)
+        for n, s in enumerate(self._ids(texts)):
+            s = s[: self.max_tokens] or [UNK_ID]
+            for j in range(0, len(s), self.max_len):
+                w = s[j : j + self.max_len]
+                ids.append(w)
+                owner.append(n)
+                weight.append(len(w) / len(s))
+        return Windows(ids, np.asarray(owner, np.int64), np.asarray(weight, np.float32), len(texts))
+
+
+class Windows:
+    """Token windows of n sentences: ``ids`` (W lists), ``owner`` (W,) the sentence of each window (in order, every
+    sentence at least one), ``weight`` (W,) the window's share of its sentence's tokens."""
+
+    def __init__(self, ids: list[list[int]], owner: np.ndarray, weight: np.ndarray, n: int):
+        self.ids, self.owner, self.weight, self.n = ids, owner, weight, n
+
+    def combine(self, emb: np.ndarray) -> np.ndarray:
+        """Window embeddings (W, D) → sentence embeddings (n, D): each sentence's windows summed with their weights."""
+        if len(emb) == self.n:
+            return emb                                                        # one window each: nothing to combine
+        starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])   # (n,) first window of each
+        return np.add.reduceat(emb * self.weight[:, None], starts, axis=0)
 
 
 def pad_ids(seqs) -> np.ndarray:

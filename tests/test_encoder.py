@@ -110,3 +110,30 @@ def test_bf16_inference_of_layered_models_matches_fp32(tiny_encoder):
     cos = np.sum(enc["fp32"] * enc["bf16"], axis=1)
     assert cos.min() > 0.999
     assert (cos.min() < 1.0 - 1e-7) == cpu_has_bf16()              # bf16 ran exactly where the CPU has it
+
+
+def test_a_long_sentence_is_embedded_whole_as_the_mean_over_all_its_tokens():
+    """Bundled bag model: a sentence past max_len embeds as the mean over every token of LN(token + position), the
+    positions counted within each max_len window (hand-computed from the weights); a short one as before."""
+    import torch
+
+    from ems_mine.tokenizer import MAX_WINDOWS
+
+    enc = EMSEncoder.from_pretrained(device="cpu")
+    m, tok = enc.model, enc.tokenizer
+    assert m.cfg.n_layers == 0
+    long = " ".join(SENTS[1] for _ in range(6))
+    ids = tok.sp.encode(long)
+    L = tok.max_len
+    assert 2 * L < len(ids) < tok.max_tokens
+    pos = torch.tensor([j % L + 1 for j in range(len(ids))])
+    with torch.no_grad():
+        want = m.emb_norm(m.tok_emb(torch.tensor(ids)) + m.pos_emb(pos)).mean(0).numpy()
+        short = m(torch.tensor([tok.encode([SENTS[3]])[0]]))[0].numpy()
+    got = enc.encode([long, SENTS[3]])
+    np.testing.assert_allclose(got[0], want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(got[1], short)                  # one window: exactly the model's output
+    win = tok.windows([SENTS[3], long, "x " * (MAX_WINDOWS * L * 2)])
+    assert win.owner.tolist().count(1) == -(-len(ids) // L) and win.owner.tolist().count(2) == MAX_WINDOWS
+    assert [sum(w for w, o in zip(win.weight, win.owner) if o == n) for n in range(3)] == pytest.approx([1, 1, 1])
+    assert [t for w, o in zip(win.ids, win.owner) if o == 1 for t in w] == ids

@@ -26,6 +26,7 @@ def test_export_matches_pytorch_on_tatoeba(onnx_dir, tiny_encoder):
     from ems_mine.onnx_encoder import ONNXEncoder
 
     sents = (TATOEBA / "tatoeba.deu-eng.deu").read_text(encoding="utf-8").splitlines()[:300]
+    sents.append(" ".join(sents[:40]))                       # longer than max_len: several windows, combined the same way
     onnx = load_encoder(str(onnx_dir))
     assert isinstance(onnx, ONNXEncoder) and onnx.dim == tiny_encoder.dim and onnx.languages == tiny_encoder.languages
     a = onnx.encode(sents, lang="de", batch_size=37, normalize_embeddings=True)

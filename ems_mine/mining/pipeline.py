@@ -285,8 +285,9 @@ def _filter(cfg: MineConfig, src, tgt, s_idx, t_idx, scores, src_lang, tgt_lang,
     if counts.get("truncated"):
         import warnings
 
-        warnings.warn(f"{counts['truncated']} pairs dropped: a side has more than twice the model's "
-                      f"{encoder.tokenizer.max_len} tokens, so most of it was never embedded", stacklevel=2)
+        warnings.warn(f"{counts['truncated']} pairs dropped: a side has more than twice the "
+                      f"{encoder.tokenizer.max_tokens} tokens the model embeds, so most of it was never embedded",
+                      stacklevel=2)
     counts["threshold"], counts["max_score"] = dropped["threshold"], dropped["max_score"]
     table = pairs_table(sc[keep], src_lang, tgt_lang, s_rows.filter(pa.array(keep)), t_rows.filter(pa.array(keep)))
     rejected = None
@@ -321,5 +322,5 @@ def _truncated(st: list[str], tt: list[str], encoder, dropped: np.ndarray) -> np
     todo = np.flatnonzero(~dropped)
     for side in (st, tt):
         counts = np.array([len(x) for x in tok.sp.encode([side[i] for i in todo])], dtype=np.int64)
-        out[todo] |= filters.truncated(counts, tok.max_len)
+        out[todo] |= filters.truncated(counts, tok.max_tokens)
     return out
