@@ -81,6 +81,7 @@ class TrainConfig:
     init: str = ""                   # a model directory to start from: its tokenizer and encoder weights
     freeze_init: bool = False        # with init: its weights stay fixed but the embedding rows its languages never use
     freeze_except: str = ""          # with freeze_init: languages (comma-separated) whose pieces may move all the same
+    freeze_rows: str = ""            # with freeze_init: keep exactly the rows of this frozen_rows.npy (an earlier run's)
     xtr_softmax: str = "batch"       # "batch": XTR's softmax over the batch's tokens; "full": over the vocabulary
     mask_duplicates: bool = True     # leave copies of a pair's sentences out of its contrastive negatives
     precision: str = "auto"          # "auto": bf16 autocast where the hardware is fast at it (GPU, AVX512-BF16/AMX CPU)
@@ -100,6 +101,8 @@ class TrainConfig:
             raise UserError("freeze_init=true keeps an init model's weights: give --init MODEL")
         if self.freeze_except and not self.freeze_init:
             raise UserError("freeze_except=LANGS names the languages free to move under freeze_init=true: set both")
+        if self.freeze_rows and not self.freeze_init:
+            raise UserError("freeze_rows=FILE names the rows kept under freeze_init=true: set both")
         if self.init and self.tokenizer:
             raise UserError("init=DIR brings its own tokenizer: drop tokenizer=FILE")
 

@@ -104,7 +104,10 @@ def run(job: SelfTrainJob) -> dict:
             import shutil
 
             shutil.rmtree(model_dir)          # an unfinished round's training starts over
-        settings = (("freeze_init=true", f"freeze_except={job.src}") if job.freeze else ()) + lr + job.settings
+        freeze = ("freeze_init=true", f"freeze_except={job.src}") if job.freeze else ()
+        if job.freeze and n > 1:              # every round frees the rows round 1 freed, no others
+            freeze += (f"freeze_rows={out / 'round-1' / 'model' / 'frozen_rows.npy'}",)
+        settings = freeze + lr + job.settings
         train_command(str(rd / "pairs.parquet"), str(model_dir), None, str(model), settings, None,
                       job.seed_ratio if job.seed_pairs else None, job.seed_pairs, 0, job.steps, None, False, "cpu",
                       job.quiet)

@@ -32,6 +32,22 @@ def load_rows(run_dir: Path) -> np.ndarray:
     return np.load(run_dir / FROZEN_FILE, allow_pickle=False)
 
 
+def given_rows(path: str, old_vocab: int) -> np.ndarray:
+    """``freeze_rows=FILE``: an earlier run's frozen rows (self-training keeps its first round's in every round, so
+    a row one round trained is never frozen at its moved value by the next)."""
+    from ..errors import UserError
+
+    try:
+        rows = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UserError(f"freeze_rows={path}: not a readable .npy of row ids ({str(e)[:100]}); give a run's "
+                        f"{FROZEN_FILE}") from None
+    if rows.ndim != 1 or rows.dtype.kind not in "iu" or (len(rows) and (rows.min() < 0 or rows.max() >= old_vocab)):
+        raise UserError(f"freeze_rows={path}: not row ids of this model's {old_vocab:,}-piece vocabulary; give the "
+                        f"{FROZEN_FILE} of a run from the same model")
+    return np.unique(rows.astype(np.int64))
+
+
 class Freezer:
     """Stops every encoder weight but the token embedding from training, and puts the frozen embedding rows back
     after each optimizer step (exactly, whatever the optimizer's weight decay or momentum did to them)."""

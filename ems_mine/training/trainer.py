@@ -29,7 +29,7 @@ from ..precision import autocast
 from ..precision import resolve as resolve_precision
 from ..tokenizer import Tokenizer, train_tokenizer
 from .checkpoint import find_checkpoint, load_checkpoint, save_checkpoint, warm_start
-from .freeze import Freezer, frozen_rows, load_rows, save_rows
+from .freeze import Freezer, frozen_rows, given_rows, load_rows, save_rows
 from .objective import EMSObjective
 from .teacher_targets import load_teacher_targets
 
@@ -122,12 +122,16 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
         named = {normalize_lang(c) for c in tcfg.freeze_except.split(",") if c.strip()}
         free = {lang for lang in sample if lang not in model_cfg.languages or lang in named}
         kept = [t for lang, texts in sample.items() if lang not in free for t in texts[:20_000]]
-        rows = frozen_rows(model_cfg.vocab_size, tokenizer.encode(kept),
-                           tokenizer.encode([t for lang in free for t in sample[lang]]))
+        if tcfg.freeze_rows:
+            rows = given_rows(tcfg.freeze_rows, model_cfg.vocab_size)
+            why = f"those {tcfg.freeze_rows} leaves free"
+        else:                         # every piece the encoder embeds (windows), not only the first max_len
+            rows = frozen_rows(model_cfg.vocab_size, tokenizer.windows(kept).ids,
+                               tokenizer.windows([t for lang in free for t in sample[lang]]).ids)
+            why = f"pieces of {', '.join(sorted(free))} that {len(kept):,} sentences of its other languages do not use"
         save_rows(out, rows)
         log.say(f"freeze_init: {model_cfg.vocab_size - len(rows):,} of the init model's {model_cfg.vocab_size:,} token "
-                f"rows train (pieces of {', '.join(sorted(free))} that {len(kept):,} sentences of its other languages "
-                "do not use), with the added ones; every other weight stays")
+                f"rows train ({why}), with the added ones; every other weight stays")
     if tcfg.freeze_init:
         _barrier(world)
     del sample

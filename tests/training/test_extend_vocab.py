@@ -107,3 +107,17 @@ def test_interpolation_is_the_weighted_mean_and_keeps_the_added_rows(tiny_model_
     assert all(np.array_equal(one[n].numpy(), sn[n].float().numpy()) for n in sn)
     with pytest.raises(ems_mine.errors.UserError, match="alpha"):
         interpolate(old, new, 1.5)
+
+
+def test_freeze_rows_reads_an_earlier_runs_rows_and_names_a_bad_file(tmp_path):
+    from ems_mine.errors import UserError
+    from ems_mine.training.freeze import given_rows, load_rows, save_rows
+
+    save_rows(tmp_path, np.array([5, 2, 9, 2]))
+    np.testing.assert_array_equal(given_rows(str(tmp_path / "frozen_rows.npy"), 10), [2, 5, 9])
+    np.testing.assert_array_equal(load_rows(tmp_path), [5, 2, 9, 2])
+    with pytest.raises(UserError, match="9-piece vocabulary"):
+        given_rows(str(tmp_path / "frozen_rows.npy"), 9)          # row 9 is past a 9-piece vocabulary
+    (tmp_path / "bad.npy").write_text("not numpy")
+    with pytest.raises(UserError, match="bad.npy: not a readable"):
+        given_rows(str(tmp_path / "bad.npy"), 10)
