@@ -193,8 +193,8 @@ def train(train_path, output, preset, init, overrides, min_score, replay, replay
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="A training setting for every round, as in `ems-mine train --set` (e.g. lr=3e-4); repeatable.")
 @click.option("--freeze/--no-freeze", default=True, show_default=True,
-              help="Train only the embedding rows of the source language's own pieces; the rest of the model, and "
-                   "so every other language, stays exactly as it was.")
+              help="Train only the embedding rows of the source language's own pieces (those no other language of "
+                   "the seed pairs uses); every other weight stays exactly as it was.")
 @output_option(help="Directory for the rounds and the report.")
 @quiet_option
 def self_train(src, tgt, src_corpus, tgt_corpus, init, rounds, seed_pairs, seed_ratio, steps, threshold, dev, overrides,

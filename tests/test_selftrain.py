@@ -41,6 +41,15 @@ def test_self_train_rounds_report_resume_and_freeze(tiny_model_dir, pairs_file, 
         np.testing.assert_array_equal(w.numpy()[kept] if name == "tok_emb.weight" else w.numpy(),
                                       w0[kept] if name == "tok_emb.weight" else w0, err_msg=name)
     assert not np.array_equal(new["tok_emb.weight"].numpy(), old["tok_emb.weight"].numpy())   # German's rows trained
+    # the same rows in every round: all but German pieces that no other language of the whole seed file uses
+    np.testing.assert_array_equal(np.load(tmp_path / "st/round-1/model/frozen_rows.npy"), kept)
+    np.testing.assert_array_equal(np.load(tmp_path / "st/frozen_rows.npy"), kept)
+    tok = EMSEncoder.from_pretrained(tiny_model_dir, device="cpu").tokenizer
+    seed = pq.read_table(pairs_file).to_pydict()
+    others = [t for side in ("src", "tgt") for t, lang in zip(seed[side], seed[f"{side}_lang"]) if lang != "deu"]
+    used = {i for ids in tok.windows(others).ids for i in ids}
+    free = np.setdiff1d(np.arange(len(old["tok_emb.weight"])), kept)
+    assert len(free) > 0 and not used & set(free.tolist())
 
     stamp = (tmp_path / "st/round-1/model/model.safetensors").stat().st_mtime_ns
     assert run(job) == report                                               # finished rounds are not run again

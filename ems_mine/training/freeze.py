@@ -25,7 +25,10 @@ def frozen_rows(old_vocab: int, kept_ids: Iterable[list[int]], free_ids: Iterabl
 
 
 def save_rows(run_dir: Path, rows: np.ndarray) -> None:
-    np.save(run_dir / FROZEN_FILE, rows, allow_pickle=False)
+    tmp = run_dir / f".{FROZEN_FILE}.tmp"
+    with open(tmp, "wb") as f:
+        np.save(f, rows, allow_pickle=False)
+    tmp.replace(run_dir / FROZEN_FILE)
 
 
 def load_rows(run_dir: Path) -> np.ndarray:
