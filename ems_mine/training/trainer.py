@@ -101,6 +101,7 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
                   world: int, log, min_score: float | None = None, extend_vocab: int = 0) -> _Data:
     """Scan the pairs, train the tokenizer (rank 0, new runs only), tokenise, hold out validation pairs."""
     languages, sample, n_pairs = scan_pairs(train_path, per_lang_cap=tcfg.tokenizer_sample, min_score=min_score)
+    given = given_rows(tcfg.freeze_rows, model_cfg.vocab_size) if tcfg.freeze_rows and not resume else None
     if tcfg.init and model_cfg.languages:   # a continuation keeps its languages' order and adds the new ones
         languages = tuple(model_cfg.languages) + tuple(x for x in languages if x not in model_cfg.languages)
     tok_file = out / "tokenizer.model"
@@ -122,8 +123,8 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
         named = {normalize_lang(c) for c in tcfg.freeze_except.split(",") if c.strip()}
         free = {lang for lang in sample if lang not in model_cfg.languages or lang in named}
         kept = [t for lang, texts in sample.items() if lang not in free for t in texts[:20_000]]
-        if tcfg.freeze_rows:
-            rows = given_rows(tcfg.freeze_rows, model_cfg.vocab_size)
+        if given is not None:         # checked before anything is written
+            rows = given
             why = f"those {tcfg.freeze_rows} leaves free"
         else:                         # every piece the encoder embeds (windows), not only the first max_len
             rows = frozen_rows(model_cfg.vocab_size, tokenizer.windows(kept).ids,

@@ -70,7 +70,7 @@ def test_freeze_init_trains_new_rows_and_keeps_every_old_sentence_exactly(tiny_m
     w_old = old.model.tok_emb.weight.detach().numpy()
     w_new = new.model.tok_emb.weight.detach().numpy()
     kept = np.load(out / "frozen_rows.npy")
-    used = {i for ids in old.tokenizer.encode(es) for i in ids}
+    used = {i for ids in old.tokenizer.windows(es).ids for i in ids}        # every piece embedded, past max_len too
     assert used <= set(kept.tolist())                                       # every piece Spanish uses stays
     np.testing.assert_array_equal(w_new[kept], w_old[kept])
     added = [new.tokenizer.sp.id_to_piece(i) for i in range(len(w_old), len(w_new))]
@@ -109,7 +109,8 @@ def test_interpolation_is_the_weighted_mean_and_keeps_the_added_rows(tiny_model_
         interpolate(old, new, 1.5)
 
 
-def test_freeze_rows_reads_an_earlier_runs_rows_and_names_a_bad_file(tmp_path):
+def test_freeze_rows_reads_an_earlier_runs_rows_and_names_a_bad_file(tiny_model_dir, tmp_path):
+    import ems_mine
     from ems_mine.errors import UserError
     from ems_mine.training.freeze import given_rows, load_rows, save_rows
 
@@ -121,3 +122,8 @@ def test_freeze_rows_reads_an_earlier_runs_rows_and_names_a_bad_file(tmp_path):
     (tmp_path / "bad.npy").write_text("not numpy")
     with pytest.raises(UserError, match="bad.npy: not a readable"):
         given_rows(str(tmp_path / "bad.npy"), 10)
+    aym_pairs(tmp_path / "aym.parquet", 200)
+    with pytest.raises(UserError, match="bad.npy: not a readable"):   # checked before the run writes anything
+        ems_mine.train(tmp_path / "aym.parquet", tmp_path / "m", init=str(tiny_model_dir), max_steps=2,
+                       settings={"freeze_init": "true", "freeze_rows": str(tmp_path / "bad.npy")}, progress=False)
+    assert not (tmp_path / "m").exists()
