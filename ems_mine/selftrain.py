@@ -106,7 +106,7 @@ def run(job: SelfTrainJob) -> dict:
             shutil.rmtree(model_dir)          # an unfinished round's training starts over
         freeze = ("freeze_init=true", f"freeze_except={job.src}") if job.freeze else ()
         if job.freeze and job.seed_pairs:     # every round frees the same rows: those the seed corpus leaves free
-            freeze += (f"freeze_rows={_seed_frozen_rows(out, init, job, rd / 'pairs.parquet')}",)
+            freeze += (f"freeze_rows={_seed_frozen_rows(out, enc0.tokenizer, job, rd / 'pairs.parquet')}",)
         elif job.freeze and n > 1:            # without seed pairs: the rows round 1 freed, no others
             freeze += (f"freeze_rows={out / 'round-1' / 'model' / 'frozen_rows.npy'}",)
         settings = freeze + lr + job.settings
@@ -125,29 +125,26 @@ def run(job: SelfTrainJob) -> dict:
 REFERENCE_PER_LANG = 2_000   # distinct sentences per seed-pair language whose pieces stay frozen
 
 
-def _seed_frozen_rows(out: Path, init: Path, job: SelfTrainJob, mined: Path) -> Path:
-    """``DIR/frozen_rows.npy`` (written once, in round 1): every row of the init model but the pieces of the source
-    language (its mined and seed sentences) that no sentence of the seed pairs' other languages uses, up to
-    REFERENCE_PER_LANG of them per language read over the whole seed file. A round's own training mix holds only a
-    few hundred seed pairs, which would leave free most pieces other languages share with the source language."""
+def _seed_frozen_rows(out: Path, tok, job: SelfTrainJob, mined: Path) -> Path:
+    """``DIR/frozen_rows.npy`` (written once, in round 1; ``tok`` the init model's tokenizer): every row of the init
+    model but the pieces of the source language (its mined and seed sentences) that no sentence of the seed pairs'
+    other languages uses, up to REFERENCE_PER_LANG of them per language read over the whole seed file. A round's own
+    training mix holds only a few hundred seed pairs, which would leave free most pieces other languages share with
+    the source language."""
     path = out / "frozen_rows.npy"
     if path.is_file():
         return path
     from .data.pairs import scan_pairs
     from .languages import normalize_lang
-    from .tokenizer import Tokenizer
-    from .training.commands import init_configs
     from .training.freeze import frozen_rows, save_rows
 
-    cfg = init_configs(str(init), {}, {})[1]
-    tok = Tokenizer(init / "tokenizer.model", cfg.max_len)
     src = normalize_lang(job.src)
     _, seed, _ = scan_pairs(job.seed_pairs, per_lang_cap=REFERENCE_PER_LANG)
     _, round1, _ = scan_pairs(str(mined), per_lang_cap=10**9)
     kept = [t for lang, texts in seed.items() if normalize_lang(lang) != src for t in texts]
     learnt = [t for sample in (seed, round1) for lang, texts in sample.items() if normalize_lang(lang) == src
               for t in texts]
-    save_rows(out, frozen_rows(cfg.vocab_size, tok.windows(kept).ids, tok.windows(learnt).ids))
+    save_rows(out, frozen_rows(tok.vocab_size, tok.windows(kept).ids, tok.windows(learnt).ids))
     return path
 
 

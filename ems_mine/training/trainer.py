@@ -120,13 +120,13 @@ def _prepare_data(train_path, out: Path, model_cfg: ModelConfig, tcfg: TrainConf
     _barrier(world)
     tokenizer = Tokenizer(tok_file, model_cfg.max_len)
     if tcfg.freeze_init and not resume and rank == 0:
-        named = {normalize_lang(c) for c in tcfg.freeze_except.split(",") if c.strip()}
-        free = {lang for lang in sample if lang not in model_cfg.languages or lang in named}
-        kept = [t for lang, texts in sample.items() if lang not in free for t in texts[:20_000]]
         if given is not None:         # checked before anything is written
             rows = given
             why = f"those {tcfg.freeze_rows} leaves free"
         else:                         # every piece the encoder embeds (windows), not only the first max_len
+            named = {normalize_lang(c) for c in tcfg.freeze_except.split(",") if c.strip()}
+            free = {lang for lang in sample if lang not in model_cfg.languages or lang in named}
+            kept = [t for lang, texts in sample.items() if lang not in free for t in texts[:20_000]]
             rows = frozen_rows(model_cfg.vocab_size, tokenizer.windows(kept).ids,
                                tokenizer.windows([t for lang in free for t in sample[lang]]).ids)
             why = f"pieces of {', '.join(sorted(free))} that {len(kept):,} sentences of its other languages do not use"
